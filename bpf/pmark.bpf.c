@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pmark tc egress marker: rewrites IPv4 TTL/TOS/DF and IPv6 hop limit /
+ * traffic class on UDP datagrams carrying SCTP (RFC 6951), according to the
+ * record for (verification tag, TSN of the first DATA or I-DATA chunk).
+ *
+ * Every path returns TC_ACT_OK: the program marks or leaves alone, it never
+ * drops.  Every outcome is counted in the per-CPU "counters" map.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "pmark_abi.h"
+
+static __always_inline int port_registered(__u16 port);
+#define PMARK_PORT_REGISTERED(port) port_registered(port)
+#include "pmark_parse.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TC_ACT_OK 0
+#define IP_DF 0x4000
+#define barrier() asm volatile("" ::: "memory")
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+
+/* Set by the loader before load; the verifier then sees constants. */
+const volatile __u32 ring_shift = PMARK_DEFAULT_RING_SHIFT;
+const volatile __u32 nrings = PMARK_DEFAULT_RINGS;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct pmark_slot);
+	__uint(max_entries, PMARK_DEFAULT_RINGS << PMARK_DEFAULT_RING_SHIFT);
+} pmark_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct pmark_assoc_val);
+	__uint(max_entries, PMARK_DEFAULT_RINGS);
+} pmark_assocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct pmark_ring);
+	__uint(max_entries, PMARK_DEFAULT_RINGS);
+} pmark_rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct pmark_ports);
+	__uint(max_entries, 1);
+} pmark_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct pmark_frag_key);
+	__type(value, struct pmark_frag_opts);
+	__uint(max_entries, 4096);
+} pmark_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pmark_counters);
+	__uint(max_entries, 1);
+} pmark_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pmark_config);
+	__uint(max_entries, 1);
+} pmark_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct pmark_dev_key);
+	__type(value, struct pmark_dev);
+	__uint(max_entries, 256);
+} pmark_devs SEC(".maps");
+
+static __always_inline int port_registered(__u16 port)
+{
+	__u32 zero = 0;
+	struct pmark_ports *p = bpf_map_lookup_elem(&pmark_ports, &zero);
+
+	if (!p)
+		return 0;
+	return (p->bits[(port >> 6) & (PMARK_PORT_WORDS - 1)] >> (port & 63)) & 1;
+}
+
+/*
+ * Copy the record for (vtag, tsn) out of its slot under the sequence lock and
+ * decide whether it applies to this skb.  Returns the counter that explains a
+ * refusal, or PMARK_CNT_MARKED with *rec filled.
+ */
+static __always_inline int find_record(struct __sk_buff *skb, __u32 vtag, __u32 tsn,
+				       struct pmark_frag_opts *rec)
+{
+	struct pmark_assoc_val *assoc;
+	struct pmark_slot *slot;
+	__u32 idx, seq, svtag, stsn;
+	__u64 owner, expire;
+	__u8 flags;
+
+	assoc = bpf_map_lookup_elem(&pmark_assocs, &vtag);
+	if (!assoc || assoc->ring >= nrings)
+		return PMARK_CNT_NO_RECORD;
+	idx = (assoc->ring << ring_shift) | (tsn & ((1U << ring_shift) - 1));
+	slot = bpf_map_lookup_elem(&pmark_slots, &idx);
+	if (!slot)
+		return PMARK_CNT_NO_RECORD;
+
+	seq = READ_ONCE(slot->seq);
+	if (seq & 1)
+		return PMARK_CNT_BUSY;
+	barrier();
+	svtag = slot->vtag;
+	stsn = slot->tsn;
+	flags = slot->flags;
+	rec->ttl = slot->ttl;
+	rec->tos = slot->tos;
+	rec->tos_mask = slot->tos_mask;
+	owner = slot->owner;
+	expire = slot->expire_ns;
+	barrier();
+	if (READ_ONCE(slot->seq) != seq)
+		return PMARK_CNT_BUSY;
+
+	if (!(flags & PMARK_F_VALID) || svtag != vtag || stsn != tsn)
+		return PMARK_CNT_NO_RECORD;
+	if (expire && bpf_ktime_get_ns() > expire)
+		return PMARK_CNT_EXPIRED;
+	if (owner && owner != bpf_get_socket_cookie(skb))
+		return PMARK_CNT_OWNER_MISMATCH;
+	/*
+	 * Exchange rather than test-then-set: of two CPUs sending the same TSN
+	 * at once exactly one sees a different old value and marks.
+	 */
+	if ((flags & PMARK_F_ONCE) && __sync_lock_test_and_set(&slot->consumed, seq) == seq)
+		return PMARK_CNT_ONCE_CONSUMED;
+	rec->flags = flags & PMARK_F_ACTIONS;
+	return PMARK_CNT_MARKED;
+}
+
+/* RFC 1624 incremental update, eqn. 3: HC' = ~(~HC + ~m + m'). */
+static __always_inline void csum_replace16(__u32 *acc, __u16 old, __u16 new)
+{
+	*acc += (__u16)~old + new;
+}
+
+static __always_inline __u16 csum_fold_into(__u16 check, __u32 acc)
+{
+	__u32 sum = (__u16)~check + acc;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static __always_inline void apply_v4(struct iphdr *iph, const struct pmark_frag_opts *rec,
+				     bool fragment, struct pmark_counters *cnt)
+{
+	__u16 *w = (__u16 *)iph;
+	__u16 old0 = w[0], old3 = w[3], old4 = w[4];
+	__u16 df = bpf_htons(IP_DF);
+	__u32 acc = 0;
+
+	if (rec->flags & PMARK_F_TOS) {
+		iph->tos = (iph->tos & ~rec->tos_mask) | (rec->tos & rec->tos_mask);
+		cnt->c[PMARK_CNT_TOS_SET]++;
+	}
+	if (rec->flags & PMARK_F_TTL) {
+		iph->ttl = rec->ttl;
+		cnt->c[PMARK_CNT_TTL_SET]++;
+	}
+	if (rec->flags & PMARK_F_DF_SET) {
+		/* A fragment cannot claim it must not be fragmented. */
+		if (fragment) {
+			cnt->c[PMARK_CNT_NOT_APPLICABLE]++;
+		} else {
+			iph->frag_off |= df;
+			cnt->c[PMARK_CNT_DF_SET]++;
+		}
+	}
+	if (rec->flags & PMARK_F_DF_CLEAR) {
+		iph->frag_off &= ~df;
+		cnt->c[PMARK_CNT_DF_CLEARED]++;
+	}
+	csum_replace16(&acc, old0, w[0]);
+	csum_replace16(&acc, old3, w[3]);
+	csum_replace16(&acc, old4, w[4]);
+	iph->check = csum_fold_into(iph->check, acc);
+}
+
+static __always_inline void apply_v6(struct ipv6hdr *ip6, const struct pmark_frag_opts *rec,
+				     struct pmark_counters *cnt)
+{
+	__u8 *b = (__u8 *)ip6;
+
+	if (rec->flags & PMARK_F_TOS) {
+		/* Traffic class straddles bytes 0 and 1, after the version nibble. */
+		__u8 tc = (b[0] << 4) | (b[1] >> 4);
+
+		tc = (tc & ~rec->tos_mask) | (rec->tos & rec->tos_mask);
+		b[0] = 0x60 | (tc >> 4);
+		b[1] = (tc << 4) | (b[1] & 0x0f);
+		cnt->c[PMARK_CNT_TOS_SET]++;
+	}
+	if (rec->flags & PMARK_F_TTL) {
+		ip6->hop_limit = rec->ttl;
+		cnt->c[PMARK_CNT_TTL_SET]++;
+	}
+	if (rec->flags & (PMARK_F_DF_SET | PMARK_F_DF_CLEAR))
+		cnt->c[PMARK_CNT_NOT_APPLICABLE]++;
+}
+
+/*
+ * One pass over the packet.  Returns PMARK_NEED_PULL when a header we need
+ * lies beyond the linear data of a longer skb; the caller pulls and retries.
+ */
+static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cnt, bool l2)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct pmark_pkt pkt = {};
+	struct pmark_frag_opts rec = {};
+	int verdict;
+
+	verdict = pmark_parse(data, data_end, skb->len, l2, &pkt);
+	if (verdict != PMARK_CNT_PARSED) {
+		if (verdict == PMARK_NEED_PULL)
+			return PMARK_NEED_PULL;
+		if (verdict != PMARK_LATER_FRAGMENT) {
+			cnt->c[verdict]++;
+			return 0;
+		}
+		struct pmark_frag_opts *fo = bpf_map_lookup_elem(&pmark_frags, &pkt.frag);
+
+		if (!fo) {
+			cnt->c[PMARK_CNT_FRAG_UNKNOWN]++;
+			return 0;
+		}
+		rec = *fo;
+		verdict = PMARK_CNT_FRAG_FOLLOWED;
+	} else {
+		cnt->c[PMARK_CNT_PARSED]++;
+		if (!pkt.has_data) {
+			cnt->c[PMARK_CNT_NO_DATA]++;
+			return 0;
+		}
+		verdict = find_record(skb, pkt.vtag, pkt.tsn, &rec);
+		if (verdict != PMARK_CNT_MARKED) {
+			cnt->c[verdict]++;
+			/* The IP ID may have wrapped: forget an older datagram's options. */
+			if (pkt.first_fragment)
+				bpf_map_delete_elem(&pmark_frags, &pkt.frag);
+			return 0;
+		}
+		if (pkt.first_fragment)
+			bpf_map_update_elem(&pmark_frags, &pkt.frag, &rec, BPF_ANY);
+	}
+
+	/* Re-derive the IP header pointer with a bounds check the verifier sees. */
+	if (pkt.l3_off > PMARK_MAX_L3_OFF)
+		return 0;
+	if (pkt.frag.family == 4) {
+		struct iphdr *iph = data + pkt.l3_off;
+
+		if ((void *)(iph + 1) > data_end)
+			return 0;
+		apply_v4(iph, &rec, pkt.fragment, cnt);
+	} else {
+		struct ipv6hdr *ip6 = data + pkt.l3_off;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return 0;
+		apply_v6(ip6, &rec, cnt);
+	}
+	if (verdict == PMARK_CNT_FRAG_FOLLOWED)
+		cnt->c[PMARK_CNT_FRAG_FOLLOWED]++;
+	cnt->c[PMARK_CNT_MARKED]++;
+	return 0;
+}
+
+static __always_inline int egress(struct __sk_buff *skb, bool l2)
+{
+	__u32 zero = 0;
+	struct pmark_counters *cnt = bpf_map_lookup_elem(&pmark_counters, &zero);
+
+	if (!cnt)
+		return TC_ACT_OK;
+	cnt->c[PMARK_CNT_SEEN]++;
+	if (mark(skb, cnt, l2) == PMARK_NEED_PULL) {
+		/* Rare: headers in paged data.  Linearize once and look again. */
+		if (bpf_skb_pull_data(skb, skb->len) == 0) {
+			cnt->c[PMARK_CNT_PULLED]++;
+			if (mark(skb, cnt, l2) == PMARK_NEED_PULL)
+				cnt->c[PMARK_CNT_TRUNCATED]++;
+		} else {
+			cnt->c[PMARK_CNT_TRUNCATED]++;
+		}
+	}
+	return TC_ACT_OK;
+}
+
+/* For devices with an Ethernet header (veth, physical NICs, VLAN devices). */
+SEC("tc")
+int pmark_egress(struct __sk_buff *skb)
+{
+	return egress(skb, true);
+}
+
+/* For L3 devices whose packets start at the IP header (tun, WireGuard, ipip). */
+SEC("tc")
+int pmark_egress_l3(struct __sk_buff *skb)
+{
+	return egress(skb, false);
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The layout shared by the tc egress program (bpf/pmark.bpf.c) and every
+ * userspace writer (libpmark, pmarkctl, the tests).  Changing anything here
+ * changes the pinned maps' ABI: bump PMARK_ABI_VERSION with it, so that a
+ * writer never scribbles an old layout into a new program's maps.
+ */
+#ifndef PMARK_ABI_H
+#define PMARK_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PMARK_ABI_VERSION 1
+
+/* Names of the objects under the pin root (default /sys/fs/bpf/pmark). */
+#define PMARK_PIN_PROG     "prog"
+#define PMARK_PIN_PROG_L3  "prog_l3"
+#define PMARK_PIN_SLOTS    "slots"
+#define PMARK_PIN_ASSOCS   "assocs"
+#define PMARK_PIN_RINGS    "rings"
+#define PMARK_PIN_PORTS    "ports"
+#define PMARK_PIN_FRAGS    "frags"
+#define PMARK_PIN_COUNTERS "counters"
+#define PMARK_PIN_CONFIG   "config"
+#define PMARK_PIN_DEVS     "devs"
+
+/*
+ * Records live in one BPF_F_MMAPABLE array ("slots") cut into rings, one ring
+ * per association (verification tag).  A record for TSN t of the association
+ * that owns ring r sits at index (r << ring_shift) | (t & ring_mask), so a
+ * writer needs no syscall (a few plain stores into the mmap) and the program
+ * needs one hash lookup (vtag -> ring) and one array index.  A slot holds its
+ * own vtag and TSN, so a slot reused by a newer TSN never marks an older one.
+ */
+#define PMARK_DEFAULT_RING_SHIFT 12   /* 4096 TSNs in flight per association */
+#define PMARK_DEFAULT_RINGS      64
+#define PMARK_MAX_RING_SHIFT     20
+#define PMARK_MAX_RINGS          4096
+
+/* pmark_slot.flags */
+#define PMARK_F_VALID    0x01  /* the slot holds a record */
+#define PMARK_F_TTL      0x02  /* write ttl into IPv4 TTL / IPv6 hop limit */
+#define PMARK_F_TOS      0x04  /* write tos under tos_mask into TOS / traffic class */
+#define PMARK_F_DF_SET   0x08  /* IPv4 only: set Don't Fragment */
+#define PMARK_F_DF_CLEAR 0x10  /* IPv4 only: clear Don't Fragment */
+#define PMARK_F_ONCE     0x20  /* first transmission only; retransmissions unmarked */
+#define PMARK_F_ACTIONS  (PMARK_F_TTL | PMARK_F_TOS | PMARK_F_DF_SET | PMARK_F_DF_CLEAR)
+
+/*
+ * One record.  Writers follow a sequence lock: seq goes odd, the fields are
+ * written, seq goes even (release).  The program reads seq, the fields, and
+ * seq again, and treats a changed or odd seq as "busy" (unmarked, counted),
+ * so a half-written slot is never applied.  `consumed` is written only by the
+ * program: it holds the seq of the record version a `once` match used up, so
+ * a rewrite (new seq) re-arms the slot without the writer touching it.
+ */
+struct pmark_slot {
+	__u32 seq;
+	__u32 consumed;
+	__u32 vtag;
+	__u32 tsn;
+	__u8 flags;
+	__u8 ttl;
+	__u8 tos;
+	__u8 tos_mask;
+	__u32 reserved;
+	__u64 owner;      /* SO_COOKIE of the only socket marked; 0 = any socket */
+	__u64 expire_ns;  /* CLOCK_MONOTONIC deadline; 0 = never */
+};
+
+/* "assocs" hash: verification tag (host order) -> ring. */
+struct pmark_assoc_val {
+	__u32 ring;
+	__u32 reserved;
+};
+
+/*
+ * "rings" array (mmapable): ring allocation table.  A writer claims ring r by
+ * compare-and-swap of owner_vtag_plus1 from 0; the +1 keeps vtag 0 (never on
+ * a DATA packet, but a valid number) distinct from "free".
+ */
+struct pmark_ring {
+	__u64 owner_vtag_plus1;
+};
+
+/* "ports" array, one element: bitmap of local UDP ports that carry SCTP. */
+#define PMARK_PORT_WORDS (65536 / 64)
+struct pmark_ports {
+	__u64 bits[PMARK_PORT_WORDS];
+};
+
+/* "config" array, one element, written once by pmarkctl attach. */
+struct pmark_config {
+	__u32 abi_version;
+	__u32 ring_shift;
+	__u32 rings;
+	__u32 reserved;
+};
+
+/* "frags" LRU hash: options applied to a fragmented datagram's first fragment. */
+struct pmark_frag_key {
+	__u32 saddr[4];   /* IPv4 in saddr[0] */
+	__u32 daddr[4];
+	__u32 id;         /* IPv4 IP ID or IPv6 fragment identification */
+	__u8 family;      /* 4 or 6 */
+	__u8 proto;
+	__u16 reserved;
+};
+
+struct pmark_frag_opts {
+	__u8 flags;       /* PMARK_F_* actions as applied to the first fragment */
+	__u8 ttl;
+	__u8 tos;
+	__u8 tos_mask;
+};
+
+/* "devs" hash: where pmarkctl attached, so detach --all can undo it. */
+struct pmark_dev_key {
+	__u64 netns_ino;
+	__u32 ifindex;
+	__u32 reserved;
+};
+
+#define PMARK_DEV_CREATED_QDISC 0x1
+struct pmark_dev {
+	char ifname[16];
+	__u32 flags;
+	__u32 prog_id;
+};
+
+/* Per-CPU counters; one element of "counters" holds them all. */
+enum pmark_counter {
+	PMARK_CNT_SEEN,            /* packets the program ran on */
+	PMARK_CNT_NOT_OURS,        /* not UDP over IP, or source port not registered */
+	PMARK_CNT_PARSED,          /* SCTP common header read on a registered port */
+	PMARK_CNT_NO_DATA,         /* SCTP packet with control chunks only */
+	PMARK_CNT_NO_RECORD,       /* no record for (vtag, TSN) */
+	PMARK_CNT_BUSY,            /* record being rewritten at that instant */
+	PMARK_CNT_OWNER_MISMATCH,  /* record belongs to another socket */
+	PMARK_CNT_EXPIRED,         /* record past its expiry */
+	PMARK_CNT_ONCE_CONSUMED,   /* retransmission of a `once` record */
+	PMARK_CNT_MARKED,          /* packets a record was applied to */
+	PMARK_CNT_TTL_SET,
+	PMARK_CNT_TOS_SET,
+	PMARK_CNT_DF_SET,
+	PMARK_CNT_DF_CLEARED,
+	PMARK_CNT_FRAG_FOLLOWED,   /* later IP fragment marked like its first */
+	PMARK_CNT_FRAG_UNKNOWN,    /* later UDP fragment with no remembered options */
+	PMARK_CNT_NOT_APPLICABLE,  /* record field that cannot apply (DF on IPv6, DF set on a fragment) */
+	PMARK_CNT_MALFORMED,       /* inconsistent header or chunk length */
+	PMARK_CNT_TRUNCATED,       /* packet ends inside a header it announces */
+	PMARK_CNT_WALK_LIMIT,      /* DATA chunk beyond the chunk-walk bound */
+	PMARK_CNT_PULLED,          /* headers were not linear; skb pulled once */
+	PMARK_CNT_MAX
+};
+
+struct pmark_counters {
+	__u64 c[PMARK_CNT_MAX];
+};
+
+#endif /* PMARK_ABI_H */

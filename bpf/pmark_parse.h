@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Packet parser shared by the tc program and userspace (unit tests, fuzzing):
+ * finds (vtag, TSN of the first DATA/I-DATA chunk) in an Ethernet or bare IP
+ * frame carrying SCTP over UDP.  Pure function of the bytes, no helpers, so
+ * the same code is fuzzed in userspace and verified in the kernel.
+ *
+ * The includer defines PMARK_PORT_REGISTERED(port) (host-order source port).
+ */
+#ifndef PMARK_PARSE_H
+#define PMARK_PARSE_H
+
+#ifndef __VMLINUX_H__
+#include <stdbool.h>
+#include <linux/types.h>
+#endif
+#include "pmark_abi.h"
+
+#define PMARK_ETH_P_IP     0x0800
+#define PMARK_ETH_P_IPV6   0x86DD
+#define PMARK_ETH_P_8021Q  0x8100
+#define PMARK_ETH_P_8021AD 0x88A8
+#define PMARK_IPPROTO_UDP  17
+#define PMARK_SCTP_DATA    0
+#define PMARK_SCTP_IDATA   64
+
+#define PMARK_MAX_VLANS     2
+#define PMARK_MAX_EXTHDRS   6
+#define PMARK_MAX_CHUNKS    16
+#define PMARK_MAX_WALK_OFF  2048  /* bytes from frame start the chunk walk may reach */
+#define PMARK_MAX_L3_OFF    (14 + 4 * PMARK_MAX_VLANS)
+
+/* Verdicts beyond the counter numbers. */
+#define PMARK_NEED_PULL      (PMARK_CNT_MAX + 1)
+#define PMARK_LATER_FRAGMENT (PMARK_CNT_MAX + 2)
+
+struct pmark_pkt {
+	struct pmark_frag_key frag;  /* family always set; the rest for fragments */
+	__u32 vtag;
+	__u32 tsn;
+	__u16 l3_off;
+	bool has_data;
+	bool fragment;               /* any IP fragment */
+	bool first_fragment;         /* offset 0, more fragments follow */
+};
+
+#ifdef __bpf__
+#define pmark_ld16(p) (*(const __u16 *)(p))
+#define pmark_ld32(p) (*(const __u32 *)(p))
+#else
+static inline __u16 pmark_ld16(const void *p) { __u16 v; __builtin_memcpy(&v, p, 2); return v; }
+static inline __u32 pmark_ld32(const void *p) { __u32 v; __builtin_memcpy(&v, p, 4); return v; }
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define pmark_be16(p) __builtin_bswap16(pmark_ld16(p))
+#define pmark_be32(p) __builtin_bswap32(pmark_ld32(p))
+#else
+#define pmark_be16(p) pmark_ld16(p)
+#define pmark_be32(p) pmark_ld32(p)
+#endif
+
+/*
+ * Bounds check against the linear data.  Running out of linear bytes while
+ * the skb is longer means "pull and retry"; otherwise the packet really ends
+ * inside a header it announced.
+ */
+#define PMARK_NEED(p, n)                                                   \
+	do {                                                               \
+		if ((const __u8 *)(p) + (n) > (const __u8 *)data_end)      \
+			return (__u32)((const __u8 *)data_end -            \
+				       (const __u8 *)data) < pkt_len ?     \
+				       PMARK_NEED_PULL : PMARK_CNT_TRUNCATED; \
+	} while (0)
+
+static __always_inline int pmark_parse(const void *data, const void *data_end, __u32 pkt_len,
+				       bool l2, struct pmark_pkt *pkt)
+{
+	const __u8 *p = data;
+	__u32 l3, l4, ip_end, udp_len, off, end;
+	__u16 proto;
+	__u8 nh;
+	int i;
+
+	if (l2) {
+		PMARK_NEED(p, 14);
+		proto = pmark_be16(p + 12);
+		l3 = 14;
+		for (i = 0; i < PMARK_MAX_VLANS; i++) {
+			if (proto != PMARK_ETH_P_8021Q && proto != PMARK_ETH_P_8021AD)
+				break;
+			PMARK_NEED(p + l3, 4);
+			proto = pmark_be16(p + l3 + 2);
+			l3 += 4;
+		}
+	} else {
+		PMARK_NEED(p, 1);
+		proto = (p[0] >> 4) == 6 ? PMARK_ETH_P_IPV6 : PMARK_ETH_P_IP;
+		l3 = 0;
+	}
+	pkt->l3_off = l3;
+
+	if (proto == PMARK_ETH_P_IP) {
+		const __u8 *ip = p + l3;
+		__u32 ihl, tot_len;
+		__u16 frag;
+
+		PMARK_NEED(ip, 20);
+		if ((ip[0] >> 4) != 4)
+			return PMARK_CNT_MALFORMED;
+		pkt->frag.family = 4;
+		if (ip[9] != PMARK_IPPROTO_UDP)
+			return PMARK_CNT_NOT_OURS;
+		ihl = (ip[0] & 0x0f) * 4;
+		tot_len = pmark_be16(ip + 2);
+		if (ihl < 20 || tot_len < ihl)
+			return PMARK_CNT_MALFORMED;
+		frag = pmark_be16(ip + 6);
+		if (frag & 0x3fff) {        /* MF or a fragment offset */
+			pkt->fragment = true;
+			pkt->frag.saddr[0] = pmark_ld32(ip + 12);
+			pkt->frag.daddr[0] = pmark_ld32(ip + 16);
+			pkt->frag.id = pmark_ld16(ip + 4);
+			pkt->frag.proto = PMARK_IPPROTO_UDP;
+			if (frag & 0x1fff)
+				return PMARK_LATER_FRAGMENT;
+			pkt->first_fragment = true;
+		}
+		PMARK_NEED(ip, ihl);
+		l4 = l3 + ihl;
+		ip_end = l3 + tot_len;
+	} else if (proto == PMARK_ETH_P_IPV6) {
+		const __u8 *ip = p + l3;
+
+		PMARK_NEED(ip, 40);
+		if ((ip[0] >> 4) != 6)
+			return PMARK_CNT_MALFORMED;
+		pkt->frag.family = 6;
+		nh = ip[6];
+		l4 = l3 + 40;
+		/* A zero payload length is a jumbogram: trust the UDP length. */
+		ip_end = pmark_be16(ip + 4) ? l4 + pmark_be16(ip + 4) : 0xffffffff;
+		for (i = 0; i < PMARK_MAX_EXTHDRS; i++) {
+			const __u8 *x;
+
+			if (nh != 0 && nh != 43 && nh != 60 && nh != 44)
+				break;
+			if (l4 > PMARK_MAX_WALK_OFF)
+				return PMARK_CNT_WALK_LIMIT;
+			x = p + l4;
+			if (nh == 44) {
+				__u16 fo;
+
+				PMARK_NEED(x, 8);
+				fo = pmark_be16(x + 2);
+				nh = x[0];
+				l4 += 8;
+				if (!(fo & 0xfff9))    /* atomic fragment: a whole datagram */
+					continue;
+				pkt->fragment = true;
+				__builtin_memcpy(pkt->frag.saddr, ip + 8, 16);
+				__builtin_memcpy(pkt->frag.daddr, ip + 24, 16);
+				pkt->frag.id = pmark_ld32(x + 4);
+				pkt->frag.proto = PMARK_IPPROTO_UDP;
+				if (fo & 0xfff8)
+					return nh == PMARK_IPPROTO_UDP ? PMARK_LATER_FRAGMENT
+								       : PMARK_CNT_NOT_OURS;
+				pkt->first_fragment = true;
+				continue;
+			}
+			PMARK_NEED(x, 2);
+			nh = x[0];
+			l4 += (x[1] + 1) * 8;
+		}
+		if (nh != PMARK_IPPROTO_UDP)
+			return PMARK_CNT_NOT_OURS;
+	} else {
+		return PMARK_CNT_NOT_OURS;
+	}
+
+	if (l4 > PMARK_MAX_WALK_OFF)
+		return PMARK_CNT_WALK_LIMIT;
+	PMARK_NEED(p + l4, 8);
+	if (!PMARK_PORT_REGISTERED(pmark_be16(p + l4)))
+		return PMARK_CNT_NOT_OURS;
+	udp_len = pmark_be16(p + l4 + 4);
+	if (udp_len < 8 + 12 || l4 + 8 + 12 > ip_end)
+		return PMARK_CNT_MALFORMED;
+	/* A first fragment carries only part of what the UDP length announces. */
+	if (!pkt->first_fragment && l4 + udp_len > ip_end)
+		return PMARK_CNT_MALFORMED;
+	PMARK_NEED(p + l4 + 8, 12);
+	pkt->vtag = pmark_be32(p + l4 + 12);
+
+	end = l4 + udp_len;
+	off = l4 + 8 + 12;
+	for (i = 0; i < PMARK_MAX_CHUNKS; i++) {
+		const __u8 *c;
+		__u16 clen;
+		__u8 type;
+
+		if (off >= end)
+			return PMARK_CNT_PARSED;   /* control chunks only */
+		if (off > PMARK_MAX_WALK_OFF)
+			return PMARK_CNT_WALK_LIMIT;
+		if (off + 4 > end)
+			return PMARK_CNT_MALFORMED;
+		c = p + off;
+		PMARK_NEED(c, 4);
+		type = c[0];
+		clen = pmark_be16(c + 2);
+		if (clen < 4 || off + clen > end)
+			return PMARK_CNT_MALFORMED;
+		if (type == PMARK_SCTP_DATA || type == PMARK_SCTP_IDATA) {
+			if (clen < (type == PMARK_SCTP_DATA ? 16 : 20))
+				return PMARK_CNT_MALFORMED;
+			PMARK_NEED(c, 8);
+			pkt->tsn = pmark_be32(c + 4);
+			pkt->has_data = true;
+			return PMARK_CNT_PARSED;
+		}
+		off += (clen + 3) & ~3U;
+	}
+	return off >= end ? PMARK_CNT_PARSED : PMARK_CNT_WALK_LIMIT;
+}
+
+#endif /* PMARK_PARSE_H */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* libpmark internals shared by its source files (and pmarkctl, the tests). */
+#ifndef PMARK_INT_H
+#define PMARK_INT_H
+
+#include <limits.h>
+#include <pthread.h>
+#include "pmark.h"
+#include "pmark_abi.h"
+
+struct pmark_maps {
+	char root[PATH_MAX];         /* pin root actually used */
+	int slots_fd, assocs_fd, rings_fd, ports_fd, counters_fd, config_fd;
+	struct pmark_slot *slots;    /* mmap of the slots array */
+	size_t slots_len;
+	struct pmark_ring *rings;    /* mmap of the ring table */
+	size_t rings_len;
+	struct pmark_ports *ports;   /* mmap of the port bitmap */
+	size_t ports_len;
+	uint32_t ring_shift, nrings;
+	pthread_mutex_t lock;        /* guards the ring claim path within this process */
+};
+
+struct pmark_assoc {
+	struct pmark_maps *maps;
+	uint32_t vtag;
+	uint32_t ring;
+	struct pmark_slot *base;     /* first slot of the ring */
+	uint32_t mask;
+	bool have_cum;               /* forget_upto has run: cum is meaningful */
+	uint32_t cum;
+};
+
+/* Fds of maps the caller already has (a freshly loaded skeleton, a test). */
+struct pmark_map_fds {
+	int slots, assocs, rings, ports, counters, config;
+};
+struct pmark_maps *pmark_open_fds(const struct pmark_map_fds *fds, const char *root);
+
+/*
+ * Resolve the pin root: the requested path, or its twin under /proc/PID/root
+ * when this mount namespace hides the host's bpffs (ip netns exec; the shell
+ * that ran it still sees them).  With mount_if_missing (root only) a bpffs is mounted at /sys/fs/bpf in the
+ * mount namespace of that shell when none is there.  Writes the path into out.
+ */
+int pmark_pin_root_resolve(const char *requested, bool mount_if_missing, char *out, size_t len);
+const char *pmark_pin_root_requested(const char *requested);
+int pmark_pin_path(char *out, size_t len, const char *root, const char *name);
+
+/* Slot access under the sequence lock. */
+void pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
+		      uint8_t tos, uint8_t tos_mask, uint64_t owner, uint64_t expire_ns);
+void pmark_slot_clear(struct pmark_slot *s);
+bool pmark_slot_read(const struct pmark_slot *s, struct pmark_slot *copy);
+void pmark_record_from_slot(const struct pmark_slot *s, uint32_t ring, uint64_t now_ns,
+			    struct pmark_record *r);
+uint64_t pmark_now_ns(void);
+
+#endif /* PMARK_INT_H */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The clsact egress hook and pmark's filter on it. */
+#ifndef PMARKCTL_TC_H
+#define PMARKCTL_TC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Our filter's identity on a device: a fixed handle and a late priority. */
+#define PMARK_TC_HANDLE 0x504d   /* "PM" */
+#define PMARK_TC_PRIO   0xc000
+
+/* Attach (or replace) the filter; *created_qdisc tells whether clsact was added. */
+int tc_attach(int ifindex, int prog_fd, bool *created_qdisc);
+/* Program id of our filter on the device, 0 if none; negative errno on error. */
+int tc_query(int ifindex, uint32_t *prog_id);
+int tc_detach(int ifindex);
+/* Filters of anyone on the clsact qdisc (ingress and egress); negative errno. */
+int tc_filter_count(int ifindex);
+int tc_qdisc_destroy(int ifindex);
+
+#endif

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Messages, number parsing, JSON strings, opening maps. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctl.h"
+
+static void vmsg(const struct ctl *c, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pmarkctl: ");
+	if (c && c->cmd)
+		fprintf(stderr, "%s: ", c->cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int fail(const struct ctl *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+int usage_error(const struct ctl *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'pmarkctl --help'.\n");
+	return EXIT_USAGE;
+}
+
+int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v;
+	int err = parse_u64(s, UINT32_MAX, &v);
+
+	if (!err)
+		*out = (uint32_t)v;
+	return err;
+}
+
+void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+struct pmark_maps *open_maps(const struct ctl *c)
+{
+	struct pmark_maps *m = pmark_open(c->pin_root);
+
+	if (m)
+		return m;
+	if (errno == ENOENT)
+		fail(c, "not attached: run pmarkctl attach DEV (no pins under %s)",
+		     c->pin_root ? c->pin_root : getenv("PMARK_PIN_ROOT") ? getenv("PMARK_PIN_ROOT")
+									: PMARK_DEFAULT_PIN_ROOT);
+	else
+		fail(c, "%s", pmark_strerror(-errno));
+	return NULL;
+}
