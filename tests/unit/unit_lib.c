@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of pure userspace C: serial-number arithmetic, option checks,
+ * the packet parser compiled for userspace, and the slot sequence lock under
+ * concurrent writers.  TAP output; needs no privileges.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include "pmark.h"
+#include "pmark_int.h"
+
+static bool port_5000(__u16 port) { return port == 5000; }
+#define PMARK_PORT_REGISTERED(port) port_5000(port)
+#include "pmark_parse.h"
+
+static int test_no, failed;
+
+static void check(bool cond, const char *name)
+{
+	printf("%sok %d - %s\n", cond ? "" : "not ", ++test_no, name);
+	if (!cond)
+		failed++;
+}
+
+static void test_serial(void)
+{
+	check(pmark_tsn_lt(1, 2) && !pmark_tsn_lt(2, 1), "tsn_lt: plain order");
+	check(pmark_tsn_lt(0xffffffffu, 0), "tsn_lt: 0xffffffff precedes 0 (wrap)");
+	check(pmark_tsn_lt(0xfffffff0u, 0x10), "tsn_lt: across the wrap");
+	check(!pmark_tsn_lt(0x10, 0xfffffff0u), "tsn_lt: not backwards across the wrap");
+	check(pmark_tsn_le(7, 7) && !pmark_tsn_lt(7, 7), "tsn_le: equal");
+	check(pmark_tsn_lt(0, 0x7fffffff) && !pmark_tsn_lt(0, 0x80000001u),
+	      "tsn_lt: half-space boundary (RFC 1982)");
+}
+
+static void test_opts(void)
+{
+	struct pmark_opts o = PMARK_OPTS_INIT;
+	const char *why = NULL;
+
+	check(pmark_opts_validate(&o, &why) == -EINVAL && why, "opts: a record that changes nothing is refused");
+	o.ttl = 0;
+	check(pmark_opts_validate(&o, &why) == -EINVAL && strstr(why, "ttl 0"), "opts: ttl 0 refused with a reason");
+	o.ttl = 256;
+	check(pmark_opts_validate(&o, NULL) == -EINVAL, "opts: ttl 256 refused");
+	o.ttl = 255;
+	check(pmark_opts_validate(&o, NULL) == 0, "opts: ttl 255 accepted");
+	o.ttl = 1;
+	check(pmark_opts_validate(&o, NULL) == 0, "opts: ttl 1 accepted");
+	o.tos = 256;
+	check(pmark_opts_validate(&o, NULL) == -EINVAL, "opts: tos 256 refused");
+	o.tos = 0xb8;
+	o.tos_mask = 0xfc;
+	check(pmark_opts_validate(&o, NULL) == 0, "opts: DSCP EF under mask 0xfc accepted");
+	o.tos = 0xb9;
+	check(pmark_opts_validate(&o, NULL) == -EINVAL, "opts: tos bits outside the mask refused");
+	o.tos = PMARK_LEAVE;
+	o.df = 7;
+	check(pmark_opts_validate(&o, NULL) == -EINVAL, "opts: unknown df refused");
+}
+
+/* Ethernet + IPv4 + UDP 5000 + SCTP common header + DATA chunk (TSN 0x01020304). */
+static size_t build_v4(__u8 *p, __u16 sport)
+{
+	static const __u8 frame[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
+		0x45, 0, 0, 56, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+		0, 0, 0x13, 0x88, 0, 36, 0, 0,
+		0x13, 0x88, 0x13, 0x88, 0xaa, 0xbb, 0xcc, 0xdd, 0, 0, 0, 0,
+		0, 3, 0, 16, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+
+	memcpy(p, frame, sizeof(frame));
+	p[34] = sport >> 8;
+	p[35] = sport & 0xff;
+	return sizeof(frame);
+}
+
+static void test_parser(void)
+{
+	__u8 buf[128];
+	struct pmark_pkt pkt;
+	size_t len = build_v4(buf, 5000);
+	int v;
+
+	memset(&pkt, 0, sizeof(pkt));
+	v = pmark_parse(buf, buf + len, len, true, &pkt);
+	check(v == PMARK_CNT_PARSED && pkt.has_data && pkt.vtag == 0xaabbccdd && pkt.tsn == 0x01020304,
+	      "parse: vtag and TSN of an IPv4 DATA packet");
+	memset(&pkt, 0, sizeof(pkt));
+	v = pmark_parse(buf, buf + 50, 50, true, &pkt);
+	check(v == PMARK_CNT_TRUNCATED, "parse: packet cut inside the SCTP header is truncated");
+	memset(&pkt, 0, sizeof(pkt));
+	v = pmark_parse(buf, buf + 50, len, true, &pkt);
+	check(v == PMARK_NEED_PULL, "parse: headers beyond linear data of a longer skb ask for a pull");
+	build_v4(buf, 5001);
+	memset(&pkt, 0, sizeof(pkt));
+	v = pmark_parse(buf, buf + len, len, true, &pkt);
+	check(v == PMARK_CNT_NOT_OURS, "parse: unregistered source port is not ours");
+	build_v4(buf, 5000);
+	buf[56] = 0;            /* DATA chunk length 0x0003: shorter than a chunk header */
+	buf[57] = 3;
+	memset(&pkt, 0, sizeof(pkt));
+	v = pmark_parse(buf, buf + len, len, true, &pkt);
+	check(v == PMARK_CNT_MALFORMED, "parse: chunk length below 4 is malformed");
+}
+
+/* Writers store (tsn, ttl = tsn & 0xff, owner = tsn * 3); a reader must never see a mix. */
+static struct pmark_slot shared_slot;
+static volatile bool stop;
+static unsigned long torn;
+
+static void *writer(void *arg)
+{
+	uint32_t base = (uint32_t)(uintptr_t)arg;
+
+	for (uint32_t i = 0; !stop; i++) {
+		uint32_t tsn = base + i;
+
+		pmark_slot_write(&shared_slot, 7, tsn, PMARK_F_VALID | PMARK_F_TTL, tsn & 0xff, 0, 0,
+				 (uint64_t)tsn * 3, 0);
+	}
+	return NULL;
+}
+
+static void test_seqlock(void)
+{
+	pthread_t w[3];
+	unsigned long reads = 0;
+
+	pmark_slot_write(&shared_slot, 7, 0, PMARK_F_VALID | PMARK_F_TTL, 0, 0, 0, 0, 0);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&w[i], NULL, writer, (void *)(uintptr_t)(i * 0x10000000u));
+	for (int i = 0; i < 2000000; i++) {
+		struct pmark_slot c;
+
+		if (!pmark_slot_read(&shared_slot, &c))
+			continue;
+		reads++;
+		if (c.ttl != (c.tsn & 0xff) || c.owner != (uint64_t)c.tsn * 3 || (c.seq & 1))
+			torn++;
+	}
+	stop = true;
+	for (int i = 0; i < 3; i++)
+		pthread_join(w[i], NULL);
+	check(reads > 0 && torn == 0, "seqlock: 3 writers, 2M reads, no torn record");
+	if (torn)
+		printf("# %lu torn of %lu reads\n", torn, reads);
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_serial();
+	test_opts();
+	test_parser();
+	test_seqlock();
+	printf("1..%d\n", test_no);   /* trailing plan: the count is what ran */
+	return failed ? 1 : 0;
+}
