@@ -165,8 +165,8 @@ int pmark_pin_root_resolve(const char *requested, bool mount_if_missing, char *o
 		return err;
 	if (origin ? !is_bpffs(host) : !is_bpffs(parent))
 		return -ENOTDIR;
-	if (!origin)
-		goto here;
+	if (origin)
+		goto host;
 here:
 	if (strlen(root) >= len)
 		return -ENAMETOOLONG;

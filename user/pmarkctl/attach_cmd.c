@@ -139,7 +139,7 @@ int cmd_attach(struct ctl *c, int argc, char **argv)
 	err = pins_open(c->pin_root, true, ring_shift, rings, &p);
 	if (err == -EPROTO)
 		err = fail(c, "the pins under %s belong to another pmark version: "
-			   "pmarkctl detach --all, then attach", p.root);
+			   "pmarkctl detach --all, then attach", pmark_pin_root_requested(c->pin_root));
 	else if (err == -ENOTDIR)
 		err = fail(c, "%s: the pin root is not on a bpf filesystem", pmark_pin_root_requested(c->pin_root));
 	else if (err)
@@ -166,7 +166,7 @@ int cmd_attach(struct ctl *c, int argc, char **argv)
 		}
 		if (opened_parent)
 			fprintf(stderr, "pmarkctl: attach: made the bpffs root searchable (o+x) so group %s "
-				"can reach %s\n", group, p.root);
+				"can reach %s\n", group, pmark_pin_root_requested(c->pin_root));
 	}
 	if (c->json) {
 		printf("{\"device\":");
@@ -174,12 +174,14 @@ int cmd_attach(struct ctl *c, int argc, char **argv)
 		printf(",\"ifindex\":%d,\"prog_id\":%u,\"already_attached\":%s,\"created_qdisc\":%s,"
 		       "\"pin_root\":", ifindex, id, cur_id == id ? "true" : "false",
 		       created ? "true" : "false");
+		json_str(pmark_pin_root_requested(c->pin_root));
+		printf(",\"pin_path\":");
 		json_str(p.root);
 		printf("}\n");
 	} else if (cur_id == id) {
-		printf("%s: already attached (prog %u, pins %s)\n", dev, id, p.root);
+		printf("%s: already attached (prog %u, pins %s)\n", dev, id, pmark_pin_root_requested(c->pin_root));
 	} else {
-		printf("%s: attached (prog %u%s, pins %s)\n", dev, id, l2 ? "" : ", bare IP", p.root);
+		printf("%s: attached (prog %u%s, pins %s)\n", dev, id, l2 ? "" : ", bare IP", pmark_pin_root_requested(c->pin_root));
 	}
 	pins_close(&p);
 	return 0;
@@ -311,7 +313,7 @@ static int detach_all(struct ctl *c)
 	}
 	err = pins_remove(&p);
 	if (err)
-		rc = fail(c, "removing pins under %s: %s", p.root, strerror(-err));
+		rc = fail(c, "removing pins under %s: %s", pmark_pin_root_requested(c->pin_root), strerror(-err));
 	pins_close(&p);
 	if (!rc)
 		printf("detached from %d device%s; pins under %s removed\n", n, n == 1 ? "" : "s",

@@ -52,13 +52,16 @@ static int count_record(const struct pmark_record *r, void *ctx)
 	return 0;
 }
 
-static void print_text(const struct pins *p, struct pmark_maps *m, struct dev_state *devs, int n,
+static void print_text(const struct ctl *c, const struct pins *p, struct pmark_maps *m, struct dev_state *devs, int n,
 		       unsigned long records, uint32_t rings_used)
 {
 	uint16_t ports[64];
 	int np = pmark_ports_list(m, ports, 64);
 
-	printf("pin root   %s\n", p->root);
+	printf("pin root   %s", pmark_pin_root_requested(c->pin_root));
+	if (strcmp(p->root, pmark_pin_root_requested(c->pin_root)))
+		printf(" (reached as %s)", p->root);
+	printf("\n");
 	printf("program    id %u (Ethernet), id %u (bare IP), record ABI %d\n", p->prog_id,
 	       p->prog_l3_id, PMARK_ABI_VERSION);
 	printf("rings      %u of %u in use, %u TSNs each\n", rings_used, pmark_ring_count(m),
@@ -76,13 +79,15 @@ static void print_text(const struct pins *p, struct pmark_maps *m, struct dev_st
 		       devs[i].rec.flags & PMARK_DEV_CREATED_QDISC ? " (clsact created by pmarkctl)" : "");
 }
 
-static void print_json(const struct pins *p, struct pmark_maps *m, struct dev_state *devs, int n,
+static void print_json(const struct ctl *c, const struct pins *p, struct pmark_maps *m, struct dev_state *devs, int n,
 		       unsigned long records, uint32_t rings_used)
 {
 	uint16_t *ports = calloc(65536, sizeof(*ports));
 	int np = ports ? pmark_ports_list(m, ports, 65536) : 0;
 
 	printf("{\"pin_root\":");
+	json_str(pmark_pin_root_requested(c->pin_root));
+	printf(",\"pin_path\":");
 	json_str(p->root);
 	printf(",\"loaded\":true,\"prog_id\":%u,\"prog_l3_id\":%u,\"abi\":%d,\"rings\":%u,"
 	       "\"rings_used\":%u,\"ring_size\":%u,\"records\":%lu,\"ports\":[",
@@ -169,9 +174,9 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		rings_used += m->rings[r].owner_vtag_plus1 != 0;
 	pmark_dump(m, count_record, &records);
 	if (c->json)
-		print_json(&p, m, devs, n, records, rings_used);
+		print_json(c, &p, m, devs, n, records, rings_used);
 	else
-		print_text(&p, m, devs, n, records, rings_used);
+		print_text(c, &p, m, devs, n, records, rings_used);
 	pmark_close(m);
 	pins_close(&p);
 	return rc;
