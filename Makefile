@@ -33,6 +33,7 @@ UNITS     := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 .PHONY: all deps need-deps test demo bench install clean
+.SECONDARY:
 all: $(BUILD)/pmarkctl $(BUILD)/libpmark.a $(TOOLS) $(UNITS) \
 	$(if $(PROG_SRCS),$(BUILD)/tests/test_prog) $(if $(BENCH_SRCS),$(BUILD)/tests/pmark_bench)
 

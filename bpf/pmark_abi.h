@@ -151,7 +151,7 @@ enum pmark_counter {
 	PMARK_CNT_NOT_APPLICABLE,  /* record field that cannot apply (DF on IPv6, DF set on a fragment) */
 	PMARK_CNT_MALFORMED,       /* inconsistent header or chunk length */
 	PMARK_CNT_TRUNCATED,       /* packet ends inside a header it announces */
-	PMARK_CNT_WALK_LIMIT,      /* DATA chunk beyond the chunk-walk bound */
+	PMARK_CNT_WALK_LIMIT,      /* DATA chunk or UDP header beyond the walk bounds */
 	PMARK_CNT_PULLED,          /* headers were not linear; skb pulled once */
 	PMARK_CNT_MAX
 };

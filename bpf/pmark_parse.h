@@ -172,6 +172,8 @@ static __always_inline int pmark_parse(const void *data, const void *data_end, _
 			nh = x[0];
 			l4 += (x[1] + 1) * 8;
 		}
+		if (nh == 0 || nh == 43 || nh == 60 || nh == 44)
+			return PMARK_CNT_WALK_LIMIT;   /* more extension headers than walked */
 		if (nh != PMARK_IPPROTO_UDP)
 			return PMARK_CNT_NOT_OURS;
 	} else {

@@ -30,7 +30,7 @@ static const struct {
 	[PMARK_CNT_NOT_APPLICABLE] = { "not_applicable", "record fields that cannot apply (DF on IPv6, DF set on a fragment)" },
 	[PMARK_CNT_MALFORMED] = { "malformed", "inconsistent header or chunk lengths; passed unchanged" },
 	[PMARK_CNT_TRUNCATED] = { "truncated", "packet ends inside a header; passed unchanged" },
-	[PMARK_CNT_WALK_LIMIT] = { "walk_limit", "DATA chunk beyond the chunk-walk bound; passed unchanged" },
+	[PMARK_CNT_WALK_LIMIT] = { "walk_limit", "DATA chunk or UDP header beyond the walk bounds (chunks, extension headers); passed unchanged" },
 	[PMARK_CNT_PULLED] = { "pulled", "headers were not in linear data; pulled once" },
 };
 

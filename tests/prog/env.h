@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The loaded program and its maps, brought to a known state before each case. */
+#ifndef TEST_ENV_H
+#define TEST_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "cases.h"
+#include "pkt.h"
+
+struct pmark_bpf;
+
+struct env {
+	struct pmark_bpf *skel;
+	struct pmark_maps *maps;
+	int prog_l2, prog_l3;       /* pmark_egress, pmark_egress_l3 */
+	int frags_fd;
+};
+
+/*
+ * Loads the program.  Returns 0; or 1 with *skip saying why this machine
+ * cannot run it (not root, no BPF); or -errno when loading failed.
+ */
+int env_open(struct env *e, const char **skip);
+void env_close(struct env *e);
+
+/* No records, no remembered fragments, only these ports registered, counters at 0. */
+int env_reset(struct env *e, const uint16_t *ports, size_t nports);
+
+/* Does one table action; on failure writes why to diag and returns false. */
+bool env_act(struct env *e, const struct action *a, FILE *diag);
+
+int env_counters(struct env *e, uint64_t out[PMARK_CNT_MAX]);
+
+/* One BPF_PROG_TEST_RUN; packets without Ethernet go to pmark_egress_l3.  Returns 0 or -errno. */
+int env_run(struct env *e, const struct pkt *in, uint8_t *out, size_t *out_len, uint32_t *retval);
+
+#endif /* TEST_ENV_H */
