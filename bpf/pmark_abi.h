@@ -38,6 +38,7 @@
 #define PMARK_DEFAULT_RINGS      64
 #define PMARK_MAX_RING_SHIFT     20
 #define PMARK_MAX_RINGS          4096
+#define PMARK_MAX_SLOTS          (1U << 24)  /* 640 MiB of slots: the most one pin root takes */
 
 /* pmark_slot.flags */
 #define PMARK_F_VALID    0x01  /* the slot holds a record */

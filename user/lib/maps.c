@@ -48,7 +48,8 @@ static int read_config(struct pmark_maps *m)
 		return -errno;
 	if (cfg.abi_version != PMARK_ABI_VERSION)
 		return -EPROTO;
-	if (cfg.ring_shift > PMARK_MAX_RING_SHIFT || !cfg.rings || cfg.rings > PMARK_MAX_RINGS)
+	if (cfg.ring_shift > PMARK_MAX_RING_SHIFT || !cfg.rings || cfg.rings > PMARK_MAX_RINGS ||
+	    (uint64_t)cfg.rings << cfg.ring_shift > PMARK_MAX_SLOTS)
 		return -EPROTO;
 	err = map_value_size_check(m->slots_fd, sizeof(struct pmark_slot), &slot_entries);
 	if (!err)

@@ -24,7 +24,8 @@ static inline struct pmark_bpf *pmark_skel_load(uint32_t ring_shift, uint32_t ri
 	uint32_t zero = 0;
 	int err;
 
-	if (ring_shift > PMARK_MAX_RING_SHIFT || !rings || rings > PMARK_MAX_RINGS) {
+	if (ring_shift > PMARK_MAX_RING_SHIFT || !rings || rings > PMARK_MAX_RINGS ||
+	    (uint64_t)rings << ring_shift > PMARK_MAX_SLOTS) {
 		errno = EINVAL;
 		return NULL;
 	}

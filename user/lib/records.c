@@ -22,7 +22,7 @@ int pmark_opts_validate(const struct pmark_opts *o, const char **why)
 	else if (o->tos != PMARK_LEAVE && (o->tos < 0 || o->tos > 255))
 		msg = "tos is out of range 0..255";
 	else if (o->tos_mask < 0 || o->tos_mask > 255)
-		msg = "tos mask is out of range 1..255";
+		msg = "tos mask is out of range 0..255 (0 means 0xff)";
 	else if (o->tos != PMARK_LEAVE && (o->tos & ~(o->tos_mask ? o->tos_mask : 0xff)))
 		msg = "tos has bits outside its mask";
 	else if (o->df != PMARK_DF_LEAVE && o->df != PMARK_DF_SET && o->df != PMARK_DF_CLEAR)

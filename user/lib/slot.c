@@ -24,8 +24,11 @@ static uint32_t seq_begin(struct pmark_slot *s)
 	for (;;) {
 		if (!(seq & 1) &&
 		    __atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+						__ATOMIC_RELAXED)) {
+			/* The odd seq must be visible before any field store (smp_wmb). */
+			__atomic_thread_fence(__ATOMIC_RELEASE);
 			return seq;
+		}
 		cpu_relax();
 		seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	}

@@ -118,6 +118,9 @@ int cmd_attach(struct ctl *c, int argc, char **argv)
 	}
 	if (!dev)
 		return usage_error(c, "give the device: pmarkctl attach DEV");
+	if ((uint64_t)rings << ring_shift > PMARK_MAX_SLOTS)
+		return usage_error(c, "--rings %u x --ring-size %u: more than %u records in all", rings,
+				   1U << ring_shift, PMARK_MAX_SLOTS);
 	err = need_root(c);
 	if (err)
 		return err;

@@ -122,8 +122,10 @@ int pins_open(const char *requested_root, bool create, uint32_t ring_shift, uint
 	p->prog_fd = get_pinned(p->root, PMARK_PIN_PROG);
 	if (p->prog_fd == -ENOENT && create) {
 		err = load_and_pin(p->root, ring_shift, rings);
-		if (err)
+		if (err) {
+			rmdir(p->root);     /* only if empty: it was ours to create */
 			return err;
+		}
 		p->prog_fd = get_pinned(p->root, PMARK_PIN_PROG);
 	}
 	if (p->prog_fd < 0)

@@ -44,7 +44,13 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Base 10 unless 0x: "010" is ten, as a dissector would print it, not octal eight. */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = s[2] ? strtoull(s + 2, &end, 16) : (end = (char *)s, 0);
+	else
+		v = strtoull(s, &end, 10);
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && (s[2] == '-' || s[2] == '+' || s[2] == ' '))
+		return -EINVAL;
 	if (errno || *end)
 		return -EINVAL;
 	if (v > max)
