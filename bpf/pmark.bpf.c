@@ -36,13 +36,6 @@ struct {
 } pmark_slots SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, struct pmark_assoc_val);
-	__uint(max_entries, PMARK_DEFAULT_RINGS);
-} pmark_assocs SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
@@ -104,16 +97,24 @@ static __always_inline int port_registered(__u16 port)
 static __always_inline int find_record(struct __sk_buff *skb, __u32 vtag, __u32 tsn,
 				       struct pmark_frag_opts *rec)
 {
-	struct pmark_assoc_val *assoc;
+	__u32 idx, seq, svtag, stsn, ring, h = pmark_ring_hash(vtag);
+	__u64 owner, expire, want = (__u64)vtag + 1;
 	struct pmark_slot *slot;
-	__u32 idx, seq, svtag, stsn;
-	__u64 owner, expire;
 	__u8 flags;
+	int i;
 
-	assoc = bpf_map_lookup_elem(&pmark_assocs, &vtag);
-	if (!assoc || assoc->ring >= nrings)
+	/* Inlined array lookups only: a helper call costs as much as the rest. */
+	for (i = 0; i < PMARK_RING_PROBES; i++) {
+		struct pmark_ring *r;
+
+		ring = (h + i) & (nrings - 1);
+		r = bpf_map_lookup_elem(&pmark_rings, &ring);
+		if (r && r->owner_vtag_plus1 == want)
+			break;
+	}
+	if (i == PMARK_RING_PROBES)
 		return PMARK_CNT_NO_RECORD;
-	idx = (assoc->ring << ring_shift) | (tsn & ((1U << ring_shift) - 1));
+	idx = (ring << ring_shift) | (tsn & ((1U << ring_shift) - 1));
 	slot = bpf_map_lookup_elem(&pmark_slots, &idx);
 	if (!slot)
 		return PMARK_CNT_NO_RECORD;

@@ -12,13 +12,12 @@
 #include <linux/types.h>
 #endif
 
-#define PMARK_ABI_VERSION 1
+#define PMARK_ABI_VERSION 2
 
 /* Names of the objects under the pin root (default /sys/fs/bpf/pmark). */
 #define PMARK_PIN_PROG     "prog"
 #define PMARK_PIN_PROG_L3  "prog_l3"
 #define PMARK_PIN_SLOTS    "slots"
-#define PMARK_PIN_ASSOCS   "assocs"
 #define PMARK_PIN_RINGS    "rings"
 #define PMARK_PIN_PORTS    "ports"
 #define PMARK_PIN_FRAGS    "frags"
@@ -30,14 +29,19 @@
  * Records live in one BPF_F_MMAPABLE array ("slots") cut into rings, one ring
  * per association (verification tag).  A record for TSN t of the association
  * that owns ring r sits at index (r << ring_shift) | (t & ring_mask), so a
- * writer needs no syscall (a few plain stores into the mmap) and the program
- * needs one hash lookup (vtag -> ring) and one array index.  A slot holds its
- * own vtag and TSN, so a slot reused by a newer TSN never marks an older one.
+ * writer needs no syscall (a few plain stores into the mmap).  Which ring a
+ * vtag owns is found in the "rings" table, open-addressed: the vtag lives in
+ * one of the PMARK_RING_PROBES entries from pmark_ring_hash(vtag).  Array
+ * lookups are inlined by the verifier, so the program finds a record without
+ * a single helper call.  A slot holds its own vtag and TSN, so a slot reused
+ * by a newer TSN, or a ring reused by another association, never marks a
+ * packet it was not written for.
  */
 #define PMARK_DEFAULT_RING_SHIFT 12   /* 4096 TSNs in flight per association */
-#define PMARK_DEFAULT_RINGS      64
+#define PMARK_DEFAULT_RINGS      64   /* a power of two */
 #define PMARK_MAX_RING_SHIFT     20
 #define PMARK_MAX_RINGS          4096
+#define PMARK_RING_PROBES        8    /* entries of the rings table a vtag may occupy */
 #define PMARK_MAX_SLOTS          (1U << 24)  /* 640 MiB of slots: the most one pin root takes */
 
 /* pmark_slot.flags */
@@ -71,20 +75,25 @@ struct pmark_slot {
 	__u64 expire_ns;  /* CLOCK_MONOTONIC deadline; 0 = never */
 };
 
-/* "assocs" hash: verification tag (host order) -> ring. */
-struct pmark_assoc_val {
-	__u32 ring;
-	__u32 reserved;
-};
-
 /*
- * "rings" array (mmapable): ring allocation table.  A writer claims ring r by
- * compare-and-swap of owner_vtag_plus1 from 0; the +1 keeps vtag 0 (never on
- * a DATA packet, but a valid number) distinct from "free".
+ * "rings" array (mmapable): which association owns each ring.  A writer
+ * claims ring r by compare-and-swap of owner_vtag_plus1 from 0; the +1 keeps
+ * vtag 0 (never on a DATA packet, but a valid number) distinct from "free".
+ * Ring r may belong to vtag v only if r is one of the PMARK_RING_PROBES
+ * entries starting at pmark_ring_hash(v) & (rings - 1).
  */
 struct pmark_ring {
 	__u64 owner_vtag_plus1;
 };
+
+/* Where a vtag's probe sequence starts (vtags are random; mix them anyway). */
+static inline __u32 pmark_ring_hash(__u32 vtag)
+{
+	vtag ^= vtag >> 16;
+	vtag *= 0x45d9f3bU;
+	vtag ^= vtag >> 16;
+	return vtag;
+}
 
 /* "ports" array, one element: bitmap of local UDP ports that carry SCTP. */
 #define PMARK_PORT_WORDS (65536 / 64)

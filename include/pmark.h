@@ -5,7 +5,10 @@
  *
  * This header is the record level: open the maps that `pmarkctl attach`
  * pinned, and write option records keyed by (SCTP verification tag, TSN).
- * Writing a record is a few stores into shared memory, no system call.
+ * Through an association handle (pmark_assoc_get once, then
+ * pmark_assoc_mark), writing a record is a few stores into shared memory, no
+ * system call; the one-shot pmark_mark/pmark_get/pmark_forget also allocate a
+ * handle each time.
  *
  * Errors: functions returning int return 0 (or a count) on success and a
  * negative errno on failure; functions returning a pointer return NULL and
@@ -82,8 +85,9 @@ int pmark_opts_validate(const struct pmark_opts *o, const char **why);
 
 /*
  * Association handle: finds the ring of vtag, claiming a free one if none
- * (thread- and process-safe).  NULL with errno ENOSPC when every ring is in
- * use.  pmark_assoc_put(a, true) also releases the ring and its records.
+ * (thread- and process-safe).  A vtag can own one of PMARK_RING_PROBES (8)
+ * rings picked by its hash, so keep the ring count well above the number of
+ * associations.  NULL with errno ENOSPC when those rings are all in use.  pmark_assoc_put(a, true) also releases the ring and its records.
  */
 struct pmark_assoc *pmark_assoc_get(struct pmark_maps *m, uint32_t vtag);
 struct pmark_assoc *pmark_assoc_find(struct pmark_maps *m, uint32_t vtag); /* never claims: ENOENT */

@@ -16,7 +16,7 @@
 const struct scale_fill scale_fills[SCALE_FILLS] = {
 	{ "lookup_1k", "matched IPv4, 1k records", 1, 1000 },
 	{ "lookup_100k", "matched IPv4, 100k records", 25, 4000 },
-	{ "lookup_1m", "matched IPv4, 1M records", BENCH_RINGS, 1U << BENCH_RING_SHIFT },
+	{ "lookup_1m", "matched IPv4, 1M records", 256, 1U << BENCH_RING_SHIFT },
 };
 
 int scale_fill(struct bench_ctx *ctx, const struct scale_fill *f)

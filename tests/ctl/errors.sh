@@ -100,7 +100,7 @@ refuse 2 "--vtag 0x: not a number" "set --vtag 0x" ctl set --vtag 0x --tsn 7 --t
 refuse 2 "--tsn  1: not a number" "set --tsn ' 1'" ctl set --vtag 0x1234 --tsn " 1" --ttl 5
 refuse 2 "--tsn \+1: not a number" "set --tsn +1" ctl set --vtag 0x1234 --tsn +1 --ttl 5
 refuse 2 "--tsn 1\.0: not a number" "set --tsn 1.0" ctl set --vtag 0x1234 --tsn 1.0 --ttl 5
-refuse 2 "--tsn 09" "set --tsn 09" ctl set --vtag 0x1234 --tsn 09 --ttl 5
+refuse 2 "--tsn 0x: not a number" "set --tsn 0x (hex prefix, no digits)" ctl set --vtag 0x1234 --tsn 0x --ttl 5
 refuse 2 "changes nothing" "set without an option to apply" ctl set --vtag 0x1234 --tsn 7
 refuse 2 "changes nothing" "set with only --once --owner --expire-ms" \
 	ctl set --vtag 0x1234 --tsn 7 --once --owner 5 --expire-ms 100
@@ -142,8 +142,9 @@ refuse 2 "list takes no PORT" "ports list 5" ctl ports list 5
 refuse 2 "give the device" "attach without a device" ctl_in "$NS" attach
 refuse 2 "unknown argument 'vc1'" "attach with two devices" ctl_in "$NS" attach vc0 vc1
 refuse 2 "--group needs a value" "attach --group without a value" ctl_in "$NS" attach vc1 --group
-refuse 2 "--rings 0: must be 1..4096" "attach --rings 0" ctl_in "$NS" attach vc1 --rings 0
-refuse 2 "--rings 4097: must be 1..4096" "attach --rings 4097" ctl_in "$NS" attach vc1 --rings 4097
+refuse 2 "--rings 0: must be a power of two in 1..4096" "attach --rings 0" ctl_in "$NS" attach vc1 --rings 0
+refuse 2 "--rings 4097: must be a power of two in 1..4096" "attach --rings 4097" ctl_in "$NS" attach vc1 --rings 4097
+refuse 2 "--rings 48: must be a power of two in 1..4096" "attach --rings 48 (not a power of two)" ctl_in "$NS" attach vc1 --rings 48
 refuse 2 "--ring-size 17: must be a power of two" "attach --ring-size 17" ctl_in "$NS" attach vc1 --ring-size 17
 refuse 2 "--ring-size 8: must be a power of two" "attach --ring-size 8" ctl_in "$NS" attach vc1 --ring-size 8
 refuse 2 "give the device, or --all" "detach without a device" ctl_in "$NS" detach

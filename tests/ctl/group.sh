@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# pmarkctl attach --group NAME: the record maps (slots, assocs, rings, ports)
+# pmarkctl attach --group NAME: the record maps (slots, rings, ports)
 # become readable and writable by that group and nobody else, counters and
 # config readable by it, the program and the bookkeeping maps stay root's.
 # A member who is not root can write, read and remove records and ports; a
@@ -42,7 +42,7 @@ expect "$(captured)" test "$RC" = 0
 point "attach vc0 --group $GRP on the loaded pin root"
 
 declare -A WANT=(
-	[slots]="660 root $GRP" [assocs]="660 root $GRP" [rings]="660 root $GRP" [ports]="660 root $GRP"
+	[slots]="660 root $GRP" [rings]="660 root $GRP" [ports]="660 root $GRP"
 	[counters]="640 root $GRP" [config]="640 root $GRP"
 	[prog]="600 root root" [prog_l3]="600 root root" [frags]="600 root root" [devs]="600 root root"
 )

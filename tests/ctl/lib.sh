@@ -27,7 +27,7 @@ TEST_NAME=$(basename "$0" .sh)
 # `pmarkctl attach` mounts it, so nothing here looks at it before an attach.
 PIN=/sys/fs/bpf/pmark-ctltest-$$
 # Every object pmarkctl attach pins.
-PIN_NAMES=(prog prog_l3 slots assocs rings ports counters config frags devs)
+PIN_NAMES=(prog prog_l3 slots rings ports counters config frags devs)
 # The counters `pmarkctl stats` reports, in order (user/lib/counters.c).
 COUNTER_NAMES=(seen not_ours parsed no_data no_record busy owner_mismatch expired
 	once_consumed marked ttl_set tos_set df_set df_cleared frag_followed frag_unknown

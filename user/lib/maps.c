@@ -49,6 +49,7 @@ static int read_config(struct pmark_maps *m)
 	if (cfg.abi_version != PMARK_ABI_VERSION)
 		return -EPROTO;
 	if (cfg.ring_shift > PMARK_MAX_RING_SHIFT || !cfg.rings || cfg.rings > PMARK_MAX_RINGS ||
+	    (cfg.rings & (cfg.rings - 1)) ||
 	    (uint64_t)cfg.rings << cfg.ring_shift > PMARK_MAX_SLOTS)
 		return -EPROTO;
 	err = map_value_size_check(m->slots_fd, sizeof(struct pmark_slot), &slot_entries);
@@ -92,7 +93,7 @@ static struct pmark_maps *maps_alloc(void)
 
 	if (!m)
 		return NULL;
-	m->slots_fd = m->assocs_fd = m->rings_fd = m->ports_fd = m->counters_fd = m->config_fd = -1;
+	m->slots_fd = m->rings_fd = m->ports_fd = m->counters_fd = m->config_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	return m;
 }
@@ -108,7 +109,6 @@ struct pmark_maps *pmark_open(const char *pin_root)
 {
 	static const struct { const char *name; size_t off; } pins[] = {
 		{ PMARK_PIN_SLOTS, offsetof(struct pmark_maps, slots_fd) },
-		{ PMARK_PIN_ASSOCS, offsetof(struct pmark_maps, assocs_fd) },
 		{ PMARK_PIN_RINGS, offsetof(struct pmark_maps, rings_fd) },
 		{ PMARK_PIN_PORTS, offsetof(struct pmark_maps, ports_fd) },
 		{ PMARK_PIN_COUNTERS, offsetof(struct pmark_maps, counters_fd) },
@@ -153,12 +153,11 @@ struct pmark_maps *pmark_open_fds(const struct pmark_map_fds *fds, const char *r
 		return NULL;
 	snprintf(m->root, sizeof(m->root), "%s", root ? root : "");
 	m->slots_fd = dup(fds->slots);
-	m->assocs_fd = dup(fds->assocs);
 	m->rings_fd = dup(fds->rings);
 	m->ports_fd = dup(fds->ports);
 	m->counters_fd = dup(fds->counters);
 	m->config_fd = dup(fds->config);
-	if (m->slots_fd < 0 || m->assocs_fd < 0 || m->rings_fd < 0 || m->ports_fd < 0 ||
+	if (m->slots_fd < 0 || m->rings_fd < 0 || m->ports_fd < 0 ||
 	    m->counters_fd < 0 || m->config_fd < 0)
 		return fail(m, -errno);
 	err = maps_map(m);
@@ -169,7 +168,7 @@ struct pmark_maps *pmark_open_fds(const struct pmark_map_fds *fds, const char *r
 
 void pmark_close(struct pmark_maps *m)
 {
-	int *fds[6];
+	int *fds[5];
 	int i;
 
 	if (!m)
@@ -180,9 +179,9 @@ void pmark_close(struct pmark_maps *m)
 		munmap(m->rings, m->rings_len);
 	if (m->ports)
 		munmap(m->ports, m->ports_len);
-	fds[0] = &m->slots_fd; fds[1] = &m->assocs_fd; fds[2] = &m->rings_fd;
-	fds[3] = &m->ports_fd; fds[4] = &m->counters_fd; fds[5] = &m->config_fd;
-	for (i = 0; i < 6; i++)
+	fds[0] = &m->slots_fd; fds[1] = &m->rings_fd; fds[2] = &m->ports_fd;
+	fds[3] = &m->counters_fd; fds[4] = &m->config_fd;
+	for (i = 0; i < 5; i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 	pthread_mutex_destroy(&m->lock);

@@ -10,7 +10,7 @@
 
 struct pmark_maps {
 	char root[PATH_MAX];         /* pin root actually used */
-	int slots_fd, assocs_fd, rings_fd, ports_fd, counters_fd, config_fd;
+	int slots_fd, rings_fd, ports_fd, counters_fd, config_fd;
 	struct pmark_slot *slots;    /* mmap of the slots array */
 	size_t slots_len;
 	struct pmark_ring *rings;    /* mmap of the ring table */
@@ -33,7 +33,7 @@ struct pmark_assoc {
 
 /* Fds of maps the caller already has (a freshly loaded skeleton, a test). */
 struct pmark_map_fds {
-	int slots, assocs, rings, ports, counters, config;
+	int slots, rings, ports, counters, config;
 };
 struct pmark_maps *pmark_open_fds(const struct pmark_map_fds *fds, const char *root);
 

@@ -24,7 +24,7 @@ static inline struct pmark_bpf *pmark_skel_load(uint32_t ring_shift, uint32_t ri
 	uint32_t zero = 0;
 	int err;
 
-	if (ring_shift > PMARK_MAX_RING_SHIFT || !rings || rings > PMARK_MAX_RINGS ||
+	if (ring_shift > PMARK_MAX_RING_SHIFT || !rings || rings > PMARK_MAX_RINGS || (rings & (rings - 1)) ||
 	    (uint64_t)rings << ring_shift > PMARK_MAX_SLOTS) {
 		errno = EINVAL;
 		return NULL;
@@ -37,8 +37,6 @@ static inline struct pmark_bpf *pmark_skel_load(uint32_t ring_shift, uint32_t ri
 	err = bpf_map__set_max_entries(skel->maps.pmark_slots, rings << ring_shift);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.pmark_rings, rings);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.pmark_assocs, rings);
 	if (!err)
 		err = pmark_bpf__load(skel);
 	if (!err && bpf_map_update_elem(bpf_map__fd(skel->maps.pmark_config), &zero, &cfg, BPF_ANY))
@@ -56,7 +54,6 @@ static inline struct pmark_maps *pmark_skel_maps(struct pmark_bpf *skel)
 {
 	struct pmark_map_fds fds = {
 		.slots = bpf_map__fd(skel->maps.pmark_slots),
-		.assocs = bpf_map__fd(skel->maps.pmark_assocs),
 		.rings = bpf_map__fd(skel->maps.pmark_rings),
 		.ports = bpf_map__fd(skel->maps.pmark_ports),
 		.counters = bpf_map__fd(skel->maps.pmark_counters),

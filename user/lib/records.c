@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "pmark_int.h"
 
 int pmark_opts_validate(const struct pmark_opts *o, const char **why)
@@ -48,16 +47,31 @@ static struct pmark_assoc *assoc_new(struct pmark_maps *m, uint32_t vtag, uint32
 	return a;
 }
 
+static uint32_t probe_ring(const struct pmark_maps *m, uint32_t vtag, uint32_t i)
+{
+	return (pmark_ring_hash(vtag) + i) & (m->nrings - 1);
+}
+
+static uint64_t ring_owner(const struct pmark_maps *m, uint32_t ring)
+{
+	return __atomic_load_n(&m->rings[ring].owner_vtag_plus1, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The ring of vtag: the first of its probe entries that names it, which is
+ * the one the program uses too.  The whole table is shared memory: no syscall.
+ */
 static int assoc_lookup(struct pmark_maps *m, uint32_t vtag, uint32_t *ring)
 {
-	struct pmark_assoc_val v;
+	for (uint32_t i = 0; i < PMARK_RING_PROBES && i < m->nrings; i++) {
+		uint32_t r = probe_ring(m, vtag, i);
 
-	if (bpf_map_lookup_elem(m->assocs_fd, &vtag, &v))
-		return -errno;
-	if (v.ring >= m->nrings)
-		return -EPROTO;
-	*ring = v.ring;
-	return 0;
+		if (ring_owner(m, r) == (uint64_t)vtag + 1) {
+			*ring = r;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 static void ring_clear(struct pmark_maps *m, uint32_t ring)
@@ -70,32 +84,49 @@ static void ring_clear(struct pmark_maps *m, uint32_t ring)
 			pmark_slot_clear(&s[i]);
 }
 
-/* Take a free ring; the table entry is the cross-process lock. */
-static int ring_claim(struct pmark_maps *m, uint32_t vtag, uint32_t *ring)
-{
-	uint64_t want = (uint64_t)vtag + 1;
-
-	for (uint32_t r = 0; r < m->nrings; r++) {
-		uint64_t expect = 0;
-
-		if (__atomic_compare_exchange_n(&m->rings[r].owner_vtag_plus1, &expect, want, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-			*ring = r;
-			return 0;
-		}
-	}
-	return -ENOSPC;
-}
-
 static void ring_release(struct pmark_maps *m, uint32_t ring)
 {
 	ring_clear(m, ring);
 	__atomic_store_n(&m->rings[ring].owner_vtag_plus1, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * Claim the first free probe entry with a compare-and-swap (the table entry is
+ * the cross-process lock).  Two writers racing for one vtag can end up with
+ * two entries; both then look again, and the one whose entry comes later in
+ * the probe order gives it back, so both settle on the entry the program sees.
+ */
+static int ring_claim(struct pmark_maps *m, uint32_t vtag, uint32_t *ring)
+{
+	uint64_t want = (uint64_t)vtag + 1;
+	uint32_t probes = m->nrings < PMARK_RING_PROBES ? m->nrings : PMARK_RING_PROBES;
+
+	for (uint32_t i = 0; i < probes; i++) {
+		uint32_t r = probe_ring(m, vtag, i), first;
+		uint64_t expect = 0;
+
+		if (!__atomic_compare_exchange_n(&m->rings[r].owner_vtag_plus1, &expect, want, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			if (expect != want)
+				continue;
+			*ring = r;          /* someone claimed it for this vtag meanwhile */
+			return 0;
+		}
+		if (assoc_lookup(m, vtag, &first) == 0 && first != r) {
+			__atomic_store_n(&m->rings[r].owner_vtag_plus1, 0, __ATOMIC_RELEASE);
+			*ring = first;
+			return 0;
+		}
+		/* Leftovers of the ring's previous owner must not show in dumps. */
+		ring_clear(m, r);
+		*ring = r;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
 struct pmark_assoc *pmark_assoc_find(struct pmark_maps *m, uint32_t vtag)
 {
-	struct pmark_assoc *a;
 	uint32_t ring = 0;
 	int err = assoc_lookup(m, vtag, &ring);
 
@@ -103,35 +134,18 @@ struct pmark_assoc *pmark_assoc_find(struct pmark_maps *m, uint32_t vtag)
 		errno = -err;
 		return NULL;
 	}
-	a = assoc_new(m, vtag, ring);
-	return a;
+	return assoc_new(m, vtag, ring);
 }
 
 struct pmark_assoc *pmark_assoc_get(struct pmark_maps *m, uint32_t vtag)
 {
-	struct pmark_assoc_val v = {};
 	uint32_t ring = 0;
 	int err;
 
 	pthread_mutex_lock(&m->lock);
 	err = assoc_lookup(m, vtag, &ring);
-	if (err == -ENOENT) {
+	if (err == -ENOENT)
 		err = ring_claim(m, vtag, &ring);
-		if (!err) {
-			/* Leftovers of the ring's previous owner must not show in dumps. */
-			ring_clear(m, ring);
-			v.ring = ring;
-			if (bpf_map_update_elem(m->assocs_fd, &vtag, &v, BPF_NOEXIST)) {
-				err = -errno;
-				ring_release(m, ring);
-				/* Another process published this vtag first: share its ring. */
-				if (err == -EEXIST)
-					err = assoc_lookup(m, vtag, &ring);
-				else if (err == -E2BIG)
-					err = -ENOSPC;
-			}
-		}
-	}
 	pthread_mutex_unlock(&m->lock);
 	if (err) {
 		errno = -err;
@@ -146,13 +160,10 @@ void pmark_assoc_put(struct pmark_assoc *a, bool release_ring)
 		return;
 	if (release_ring) {
 		struct pmark_maps *m = a->maps;
-		uint32_t ring = 0;
 
 		pthread_mutex_lock(&m->lock);
-		if (assoc_lookup(m, a->vtag, &ring) == 0 && ring == a->ring) {
-			bpf_map_delete_elem(m->assocs_fd, &a->vtag);
+		if (ring_owner(m, a->ring) == (uint64_t)a->vtag + 1)
 			ring_release(m, a->ring);
-		}
 		pthread_mutex_unlock(&m->lock);
 	}
 	free(a);
@@ -344,14 +355,10 @@ int pmark_flush(struct pmark_maps *m)
 
 	pthread_mutex_lock(&m->lock);
 	for (uint32_t r = 0; r < m->nrings; r++) {
-		uint64_t owner = __atomic_load_n(&m->rings[r].owner_vtag_plus1, __ATOMIC_ACQUIRE);
 		struct pmark_slot *base = m->slots + ((size_t)r << m->ring_shift);
-		uint32_t vtag;
 
-		if (!owner)
+		if (!ring_owner(m, r))
 			continue;
-		vtag = (uint32_t)(owner - 1);
-		bpf_map_delete_elem(m->assocs_fd, &vtag);
 		for (uint32_t i = 0; i < size; i++)
 			if (__atomic_load_n(&base[i].flags, __ATOMIC_RELAXED) & PMARK_F_VALID)
 				removed++;

@@ -85,6 +85,7 @@ static void record_dev(struct pins *p, int ifindex, const char *dev, bool create
 int cmd_attach(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ring_shift = PMARK_DEFAULT_RING_SHIFT, rings = PMARK_DEFAULT_RINGS, cur_id, id;
+	bool geometry_given = false;
 	const char *dev = NULL, *group = NULL;
 	bool l2 = true, created = false, opened_parent;
 	struct group *gr = NULL;
@@ -98,13 +99,15 @@ int cmd_attach(struct ctl *c, int argc, char **argv)
 			if (!val)
 				return usage_error(c, "%s needs a value", a);
 			i++;
+			geometry_given |= strcmp(a, "--group") != 0;
 			if (!strcmp(a, "--group")) {
 				group = val;
 			} else if (!strcmp(a, "--rings")) {
 				uint64_t v;
 
-				if (parse_u64(val, PMARK_MAX_RINGS, &v) || v == 0)
-					return usage_error(c, "--rings %s: must be 1..%d", val, PMARK_MAX_RINGS);
+				if (parse_u64(val, PMARK_MAX_RINGS, &v) || v == 0 || (v & (v - 1)))
+					return usage_error(c, "--rings %s: must be a power of two in 1..%d", val,
+							   PMARK_MAX_RINGS);
 				rings = (uint32_t)v;
 			} else if (parse_pow2(val, 16, 1U << PMARK_MAX_RING_SHIFT, &ring_shift)) {
 				return usage_error(c, "--ring-size %s: must be a power of two in 16..%u", val,
@@ -151,9 +154,27 @@ int cmd_attach(struct ctl *c, int argc, char **argv)
 		pins_close(&p);
 		return err;
 	}
+	if (geometry_given) {
+		struct pmark_maps *m = pmark_open(c->pin_root);
+		bool same = m && pmark_ring_count(m) == rings && pmark_ring_size(m) == 1U << ring_shift;
+
+		if (m && !same)
+			fail(c, "%s: already loaded with %u rings of %u; pmarkctl detach --all to change",
+			     dev, pmark_ring_count(m), pmark_ring_size(m));
+		pmark_close(m);
+		if (m && !same) {
+			pins_close(&p);
+			return 1;
+		}
+	}
 	prog_fd = l2 ? p.prog_fd : p.prog_l3_fd;
 	id = l2 ? p.prog_id : p.prog_l3_id;
 	err = tc_query(ifindex, &cur_id);
+	if (!err && cur_id && cur_id != p.prog_id && cur_id != p.prog_l3_id) {
+		pins_close(&p);
+		return fail(c, "%s: the pmark filter there runs prog %u of another pin root; "
+			    "detach it there first", dev, cur_id);
+	}
 	if (!err && cur_id != id)
 		err = tc_attach(ifindex, prog_fd, &created);
 	if (err) {

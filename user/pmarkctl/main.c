@@ -60,7 +60,9 @@ int main(int argc, char **argv)
 			verbose = true;
 		} else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
 			c.json = true;
-		} else if (!strcmp(argv[i], "--pin-root") && i + 1 < argc) {
+		} else if (!strcmp(argv[i], "--pin-root")) {
+			if (i + 1 >= argc)
+				return usage_error(&c, "--pin-root needs a directory");
 			c.pin_root = argv[++i];
 		} else if (!strncmp(argv[i], "--pin-root=", 11)) {
 			c.pin_root = argv[i] + 11;

@@ -18,7 +18,7 @@ static const struct {
 	mode_t group_mode;
 } pin_table[] = {
 	{ PMARK_PIN_PROG, 0 },       { PMARK_PIN_PROG_L3, 0 },     { PMARK_PIN_SLOTS, 0660 },
-	{ PMARK_PIN_ASSOCS, 0660 },  { PMARK_PIN_RINGS, 0660 },    { PMARK_PIN_PORTS, 0660 },
+	{ PMARK_PIN_RINGS, 0660 },    { PMARK_PIN_PORTS, 0660 },
 	{ PMARK_PIN_COUNTERS, 0640 }, { PMARK_PIN_CONFIG, 0640 },  { PMARK_PIN_FRAGS, 0 },
 	{ PMARK_PIN_DEVS, 0 },
 };
@@ -27,12 +27,12 @@ static const struct {
 static int pin_all(struct pmark_bpf *skel, const char *root)
 {
 	struct bpf_map *maps[] = {
-		skel->maps.pmark_slots, skel->maps.pmark_assocs, skel->maps.pmark_rings,
+		skel->maps.pmark_slots, skel->maps.pmark_rings,
 		skel->maps.pmark_ports, skel->maps.pmark_counters, skel->maps.pmark_config,
 		skel->maps.pmark_frags, skel->maps.pmark_devs,
 	};
 	const char *names[] = {
-		PMARK_PIN_SLOTS, PMARK_PIN_ASSOCS, PMARK_PIN_RINGS, PMARK_PIN_PORTS,
+		PMARK_PIN_SLOTS, PMARK_PIN_RINGS, PMARK_PIN_PORTS,
 		PMARK_PIN_COUNTERS, PMARK_PIN_CONFIG, PMARK_PIN_FRAGS, PMARK_PIN_DEVS,
 	};
 	char path[PATH_MAX];

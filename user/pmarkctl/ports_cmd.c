@@ -56,6 +56,12 @@ int cmd_ports(struct ctl *c, int argc, char **argv)
 	m = open_maps(c);
 	if (!m)
 		return 1;
+	/* del is all or nothing too: refuse before removing any when one is absent. */
+	for (int i = 0; del && i < argc - 1; i++)
+		if (!pmark_port_registered(m, parsed[i])) {
+			pmark_close(m);
+			return fail(c, "del %u: not registered", parsed[i]);
+		}
 	if (!add && !del) {
 		rc = list_ports(c, m);
 	} else {

@@ -161,9 +161,11 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		if (k == n || !devs[k].attached) {
 			pmark_close(m);
 			pins_close(&p);
-			if (c->json)
-				printf("{\"name\":\"%s\",\"attached\":false}\n", dev);
-			else
+			if (c->json) {
+				printf("{\"name\":");
+				json_str(dev);
+				printf(",\"attached\":false}\n");
+			} else
 				printf("%s: not attached\n", dev);
 			return 1;
 		}
