@@ -251,6 +251,12 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 		}
 		rec = *fo;
 		verdict = PMARK_CNT_FRAG_FOLLOWED;
+		/*
+		 * The datagram is complete: forget it now, so that a later datagram
+		 * reusing the IP ID (after a wrap) cannot inherit these options.
+		 */
+		if (pkt.last_fragment)
+			bpf_map_delete_elem(&pmark_frags, &pkt.frag);
 	} else {
 		cnt->c[PMARK_CNT_PARSED]++;
 		if (!pkt.has_data) {

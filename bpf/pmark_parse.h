@@ -42,6 +42,7 @@ struct pmark_pkt {
 	bool has_data;
 	bool fragment;               /* any IP fragment */
 	bool first_fragment;         /* offset 0, more fragments follow */
+	bool last_fragment;          /* offset > 0, no more fragments follow */
 };
 
 #ifdef __bpf__
@@ -122,8 +123,10 @@ static __always_inline int pmark_parse(const void *data, const void *data_end, _
 			pkt->frag.daddr[0] = pmark_ld32(ip + 16);
 			pkt->frag.id = pmark_ld16(ip + 4);
 			pkt->frag.proto = PMARK_IPPROTO_UDP;
-			if (frag & 0x1fff)
+			if (frag & 0x1fff) {
+				pkt->last_fragment = !(frag & 0x2000);
 				return PMARK_LATER_FRAGMENT;
+			}
 			pkt->first_fragment = true;
 		}
 		PMARK_NEED(ip, ihl);
@@ -162,9 +165,11 @@ static __always_inline int pmark_parse(const void *data, const void *data_end, _
 				__builtin_memcpy(pkt->frag.daddr, ip + 24, 16);
 				pkt->frag.id = pmark_ld32(x + 4);
 				pkt->frag.proto = PMARK_IPPROTO_UDP;
-				if (fo & 0xfff8)
+				if (fo & 0xfff8) {
+					pkt->last_fragment = !(fo & 1);
 					return nh == PMARK_IPPROTO_UDP ? PMARK_LATER_FRAGMENT
 								       : PMARK_CNT_NOT_OURS;
+				}
 				pkt->first_fragment = true;
 				continue;
 			}

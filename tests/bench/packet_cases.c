@@ -99,10 +99,11 @@ static const struct packet_case cases[] = {
 	{ "match_v6", "matched IPv6: hop limit+class",
 	  V6(PKT_FRAME_SMALL + 20, BENCH_SCTP_PORT, 0x10000006), PMARK_CNT_MARKED,
 	  GOAL_VS_EMPTY, 2.0, setup_record, REC_TTL_TOS },
+	/* A middle fragment: the last one forgets the datagram, so it cannot repeat. */
 	{ "frag_follow", "later IPv4 fragment of a marked one",
 	  { .family = 4, .frame_len = PKT_FRAME_SMALL, .sport = BENCH_SCTP_PORT, .dport = 5001,
 	    .vtag = 0x10000007, .tsn = TSN, .ip_id = 0x4242,
-	    .frag_offset = FIRST_FRAG_IP_PAYLOAD / 8 },
+	    .frag_offset = FIRST_FRAG_IP_PAYLOAD / 8, .more_fragments = true },
 	  PMARK_CNT_FRAG_FOLLOWED, GOAL_VS_EMPTY, 2.0, setup_fragment, REC_TTL_TOS },
 	{ "match_v4_expiry", "matched IPv4 with an expiry (clock read)",
 	  V4(PKT_FRAME_SMALL, BENCH_SCTP_PORT, 0x10000008), PMARK_CNT_MARKED,

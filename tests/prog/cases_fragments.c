@@ -22,6 +22,12 @@ static const struct prog_case rows[] = {
 		  .cnt = { MARKED, C(TTL_SET), C(TOS_SET) } },
 		{ LATER(), .want = { .ttl = 7, .tos = SET(0x20) },
 		  .cnt = { FOLLOWED, C(TTL_SET), C(TOS_SET) } }) },
+	/* The last fragment ends the datagram: its options are forgotten with it. */
+	{ "fragments: IPv4 last fragment forgets the datagram: a repeat is frag_unknown",
+	  STEPS({ .act = { MARK(TSN, .ttl = 7) }, FIRST(), .want = { .ttl = 7 },
+		  .cnt = { MARKED, C(TTL_SET) } },
+		{ LATER(), .want = { .ttl = 7 }, .cnt = { FOLLOWED, C(TTL_SET) } },
+		{ LATER(), .cnt = { C(SEEN), C(FRAG_UNKNOWN) } }) },
 	{ "fragments: IPv4 later fragment with no first fragment: frag_unknown",
 	  STEPS({ .act = { MARK(TSN, .ttl = 7) }, LATER(),
 		  .cnt = { C(SEEN), C(FRAG_UNKNOWN) } }) },
