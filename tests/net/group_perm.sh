@@ -8,6 +8,7 @@
 # "permission denied" message and writes nothing.  G is created by the test
 # and deleted at exit; the uids need no passwd entry (setpriv).
 
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PORT=5500

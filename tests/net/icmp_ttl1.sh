@@ -9,6 +9,7 @@
 # verification tag and TSN with TTL 1; the other two TSNs reach D (and, as D
 # has no listener, come back as port unreachable from D).
 
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PORT=5200

@@ -16,6 +16,7 @@
 #   TSN 510  --ttl 6 --tos 0xb8        all three hop limit 6, class 0xb8
 #   TSN 511  no record                 all three hop limit 64, class 0
 
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PORT=5400

@@ -20,8 +20,10 @@
 #
 # Every datagram is sent with IP_TOS 0x01 (ECT(1)), so the ECN bits show
 # whether a TOS write kept them.  IPv4 header, UDP and SCTP checksums must
-# stay good, and the counters must add up to what was sent.
+# stay good, and the counters must add up to what was sent.  Last,
+# `pmarkctl detach --all` must remove the clsact qdisc and every pin.
 
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PORT=5000
@@ -29,7 +31,7 @@ VTAG=0x1a2b3c4d
 SOCK_TOS=1
 
 require_wire
-tap_plan 28
+tap_plan 30
 
 topo_setup || { tap_fail "topology"; exit; }
 check "attach to $S_IF in S" pmctl_ns "$NS_S" attach "$S_IF"
@@ -55,7 +57,11 @@ stats_save
 SCTP_PORTS=("$PORT")
 cap_start wire "$NS_R" "$R_IF_S" "udp and src host $S_ADDR4" || tap_fail "capture in R"
 
-snd() { send_s --src-port "$PORT" --dst "$D_ADDR4" --dst-port "$PORT" --vtag "$VTAG" --tos "$SOCK_TOS" "$@"; }
+snd()
+{
+	send_s --src-port "$PORT" --dst "$D_ADDR4" --dst-port "$PORT" --vtag "$VTAG" \
+		--tos "$SOCK_TOS" "$@"
+}
 snd --tsn 100 --count 4                 # 100..103, DF on (kernel default)
 snd --tsn 104 --no-df
 snd --tsn 105 --count 2                 # 105, 106
@@ -107,3 +113,16 @@ is "$(stat_delta once_consumed)" 1 "stats: once_consumed 1"
 is "$(stat_delta expired)" 1 "stats: expired 1"
 is "$(stat_delta no_record)" 1 "stats: no_record 1"
 is "$(stat_delta no_data)" 1 "stats: no_data 1"
+
+# What cleanup relies on: detach --all undoes attach completely.
+qdisc_kinds() { tc -n "$NS_S" qdisc show dev "$S_IF" | awk '{ print $2 }' | sort | tr '\n' ' '; }
+before=$(qdisc_kinds)
+out=$(pmctl detach --all 2>&1)
+ok $? "pmarkctl detach --all" "$out"
+after=$(qdisc_kinds)
+if [[ " $before " == *" clsact "* ]] && [[ " $after " != *" clsact "* ]] && [ ! -e "$PIN" ]; then
+	tap_ok "detach --all removed the clsact qdisc on $S_IF and the pin root"
+else
+	tap_fail "detach --all removed the clsact qdisc on $S_IF and the pin root" \
+		"qdiscs before: $before" "qdiscs after: $after" "pins: $(ls -la "$PIN" 2>&1)"
+fi

@@ -18,6 +18,7 @@
 # flow label must be the same on every datagram (same 5-tuple), marked or
 # not, and the UDP checksum (mandatory in IPv6) good.
 
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PORT=5100

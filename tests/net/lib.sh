@@ -266,8 +266,10 @@ lib_on_exit()
 		exit $KSFT_SKIP
 	fi
 	if [ -z "$TAP_PLAN" ]; then
-		# Died before the plan: say so in TAP.
-		echo "1..0 # SKIP $TEST_NAME ended before its plan (status $rc)"
+		# Ended before its plan (a bug, or interrupted): one failing point.
+		echo "TAP version 13"
+		echo "1..1"
+		echo "not ok 1 - $TEST_NAME ended before its plan (status $rc${LIB_INTERRUPTED:+, $LIB_INTERRUPTED})"
 		exit $KSFT_FAIL
 	fi
 	if [ "$TAP_N" -lt "$TAP_PLAN" ]; then
@@ -320,6 +322,13 @@ make_group()
 	[ -n "$MADE_GID" ]
 }
 
+# make_user NAME UID GROUP: a user without home directory, deleted at exit.
+make_user()
+{
+	useradd -M -N -s /usr/sbin/nologin -u "$2" -g "$3" "$1" || return 1
+	LIB_USERS+=("$1")
+}
+
 # ---------------------------------------------------------------- topology
 
 # in_ns NS CMD...: run CMD in the network namespace NS.
@@ -339,53 +348,64 @@ lib_netns_add()
 	in_ns "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 }
 
+# lib_do CMD...: run CMD; on failure remember it in LIB_DO_ERR.
+lib_do()
+{
+	"$@" || { LIB_DO_ERR+="failed: $*"$'\n'; return 1; }
+}
+
 topo_setup()
 {
 	local ns
 	lib_netns_add "$NS_S" && lib_netns_add "$NS_R" && lib_netns_add "$NS_D" || return 1
 
+	# Every step must work (lib_do notes a failure and goes on; the
+	# namespaces are already registered for cleanup).
+	LIB_DO_ERR=
+
 	# Fixed MAC addresses and permanent neighbour entries: no ARP or
 	# neighbour discovery delays or noise in the captures.
-	ip -n "$NS_S" link add "$S_IF" address "$S_MAC" type veth \
-		peer name "$R_IF_S" address "$R_MAC_S" netns "$NS_R" || return 1
-	ip -n "$NS_R" link add "$R_IF_D" address "$R_MAC_D" type veth \
-		peer name "$D_IF" address "$D_MAC" netns "$NS_D" || return 1
+	lib_do ip -n "$NS_S" link add "$S_IF" address "$S_MAC" type veth \
+		peer name "$R_IF_S" address "$R_MAC_S" netns "$NS_R"
+	lib_do ip -n "$NS_R" link add "$R_IF_D" address "$R_MAC_D" type veth \
+		peer name "$D_IF" address "$D_MAC" netns "$NS_D"
 
 	# R forwards; no ICMP error of R (time exceeded) or D (port
 	# unreachable) may be swallowed by rate limiting.
-	in_ns "$NS_R" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
+	lib_do in_ns "$NS_R" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 	for ns in "$NS_R" "$NS_D"; do
-		in_ns "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 || return 1
+		lib_do in_ns "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
 	done
 
-	ip -n "$NS_S" addr add "$S_ADDR4/24" dev "$S_IF"
-	ip -n "$NS_S" addr add "$S_ADDR6/64" dev "$S_IF" nodad
-	ip -n "$NS_R" addr add "$R_ADDR4_S/24" dev "$R_IF_S"
-	ip -n "$NS_R" addr add "$R_ADDR6_S/64" dev "$R_IF_S" nodad
-	ip -n "$NS_R" addr add "$R_ADDR4_D/24" dev "$R_IF_D"
-	ip -n "$NS_R" addr add "$R_ADDR6_D/64" dev "$R_IF_D" nodad
-	ip -n "$NS_D" addr add "$D_ADDR4/24" dev "$D_IF"
-	ip -n "$NS_D" addr add "$D_ADDR6/64" dev "$D_IF" nodad
+	lib_do ip -n "$NS_S" addr add "$S_ADDR4/24" dev "$S_IF"
+	lib_do ip -n "$NS_S" addr add "$S_ADDR6/64" dev "$S_IF" nodad
+	lib_do ip -n "$NS_R" addr add "$R_ADDR4_S/24" dev "$R_IF_S"
+	lib_do ip -n "$NS_R" addr add "$R_ADDR6_S/64" dev "$R_IF_S" nodad
+	lib_do ip -n "$NS_R" addr add "$R_ADDR4_D/24" dev "$R_IF_D"
+	lib_do ip -n "$NS_R" addr add "$R_ADDR6_D/64" dev "$R_IF_D" nodad
+	lib_do ip -n "$NS_D" addr add "$D_ADDR4/24" dev "$D_IF"
+	lib_do ip -n "$NS_D" addr add "$D_ADDR6/64" dev "$D_IF" nodad
 
-	tx_csum_off "$NS_S" "$S_IF" || return 1
-	ip -n "$NS_S" link set "$S_IF" up
-	ip -n "$NS_R" link set "$R_IF_S" up
-	ip -n "$NS_R" link set "$R_IF_D" up
-	ip -n "$NS_D" link set "$D_IF" up
+	lib_do tx_csum_off "$NS_S" "$S_IF"
+	lib_do ip -n "$NS_S" link set "$S_IF" up
+	lib_do ip -n "$NS_R" link set "$R_IF_S" up
+	lib_do ip -n "$NS_R" link set "$R_IF_D" up
+	lib_do ip -n "$NS_D" link set "$D_IF" up
 
-	ip -n "$NS_S" neigh add "$R_ADDR4_S" lladdr "$R_MAC_S" dev "$S_IF" nud permanent
-	ip -n "$NS_S" neigh add "$R_ADDR6_S" lladdr "$R_MAC_S" dev "$S_IF" nud permanent
-	ip -n "$NS_R" neigh add "$S_ADDR4" lladdr "$S_MAC" dev "$R_IF_S" nud permanent
-	ip -n "$NS_R" neigh add "$S_ADDR6" lladdr "$S_MAC" dev "$R_IF_S" nud permanent
-	ip -n "$NS_R" neigh add "$D_ADDR4" lladdr "$D_MAC" dev "$R_IF_D" nud permanent
-	ip -n "$NS_R" neigh add "$D_ADDR6" lladdr "$D_MAC" dev "$R_IF_D" nud permanent
-	ip -n "$NS_D" neigh add "$R_ADDR4_D" lladdr "$R_MAC_D" dev "$D_IF" nud permanent
-	ip -n "$NS_D" neigh add "$R_ADDR6_D" lladdr "$R_MAC_D" dev "$D_IF" nud permanent
+	lib_do ip -n "$NS_S" neigh add "$R_ADDR4_S" lladdr "$R_MAC_S" dev "$S_IF" nud permanent
+	lib_do ip -n "$NS_S" neigh add "$R_ADDR6_S" lladdr "$R_MAC_S" dev "$S_IF" nud permanent
+	lib_do ip -n "$NS_R" neigh add "$S_ADDR4" lladdr "$S_MAC" dev "$R_IF_S" nud permanent
+	lib_do ip -n "$NS_R" neigh add "$S_ADDR6" lladdr "$S_MAC" dev "$R_IF_S" nud permanent
+	lib_do ip -n "$NS_R" neigh add "$D_ADDR4" lladdr "$D_MAC" dev "$R_IF_D" nud permanent
+	lib_do ip -n "$NS_R" neigh add "$D_ADDR6" lladdr "$D_MAC" dev "$R_IF_D" nud permanent
+	lib_do ip -n "$NS_D" neigh add "$R_ADDR4_D" lladdr "$R_MAC_D" dev "$D_IF" nud permanent
+	lib_do ip -n "$NS_D" neigh add "$R_ADDR6_D" lladdr "$R_MAC_D" dev "$D_IF" nud permanent
 
-	ip -n "$NS_S" route add default via "$R_ADDR4_S" || return 1
-	ip -n "$NS_S" -6 route add default via "$R_ADDR6_S" || return 1
-	ip -n "$NS_D" route add default via "$R_ADDR4_D" || return 1
-	ip -n "$NS_D" -6 route add default via "$R_ADDR6_D" || return 1
+	lib_do ip -n "$NS_S" route add default via "$R_ADDR4_S"
+	lib_do ip -n "$NS_S" -6 route add default via "$R_ADDR6_S"
+	lib_do ip -n "$NS_D" route add default via "$R_ADDR4_D"
+	lib_do ip -n "$NS_D" -6 route add default via "$R_ADDR6_D"
+	[ -z "$LIB_DO_ERR" ] || { diag "topology setup failed:" "${LIB_DO_ERR%$'\n'}"; return 1; }
 }
 
 # tx_csum_off NS IFACE: turn transmit checksum offload off (the legacy
@@ -478,7 +498,8 @@ stat_delta()
 # ---------------------------------------------------------------- capture
 
 # cap_start NAME NS IFACE FILTER: tcpdump into $LIB_TMP/NAME.pcap; returns
-# once tcpdump says it is listening (filter installed, file open).
+# once tcpdump says it is listening (filter installed, file open).  An
+# empty FILTER captures everything.
 cap_start()
 {
 	local name=$1 ns=$2 ifc=$3 filter=$4 f log pid i
@@ -489,7 +510,7 @@ cap_start()
 	# exec execs it).  A background job of a script ignores SIGINT, so it
 	# is stopped with SIGTERM, on which tcpdump also flushes and closes.
 	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 0 -U --immediate-mode -Z root -w "$f" \
-		"$filter" >"$log" 2>&1 &
+		${filter:+"$filter"} >"$log" 2>&1 &
 	pid=$!
 	track_pid "$pid"
 	CAP_PID[$name]=$pid
@@ -599,7 +620,7 @@ send_s()
 	local out
 	if ! out=$(in_ns "$NS_S" "$SENDER" "$@" 2>&1 >/dev/null); then
 		SEND_ERRORS=$((SEND_ERRORS + 1))
-		diag "sender failed: $SENDER $*" "$out"
+		diag "sender failed: $SENDER $*" ${out:+"$out"}
 		return 1
 	fi
 }

@@ -8,6 +8,7 @@
 # socket 1, then releases it.  Only socket 0's TSN 400 and socket 1's TSN 401
 # may be marked; the two others are owner mismatches.
 
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PORT=5300

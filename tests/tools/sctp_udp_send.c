@@ -331,7 +331,8 @@ int main(int argc, char **argv)
 	size_t need;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "6h", lopts, NULL)) != -1) {
+	opterr = 0;  /* our own one-line messages */
+	while ((c = getopt_long(argc, argv, ":6h", lopts, NULL)) != -1) {
 		switch (c) {
 		case '6': o.v6 = true; break;
 		case 'h': usage(stdout); return 0;
@@ -357,12 +358,24 @@ int main(int argc, char **argv)
 		case O_NO_DF: o.df = 0; break;
 		case O_TOS: o.tos = parse_num("--tos", optarg, 255); break;
 		case O_GAP_MS: o.gap_ms = parse_num("--gap-ms", optarg, 3600000); break;
-		default: usage(stderr); return 1;
+		case ':':
+			fprintf(stderr, PROG ": %s needs a value (try -h): %s\n", argv[optind - 1],
+				strerror(EINVAL));
+			return 1;
+		default:
+			if (optopt)
+				fprintf(stderr, PROG ": unknown option -%c (try -h): %s\n", optopt,
+					strerror(EINVAL));
+			else
+				fprintf(stderr, PROG ": unknown option %s (try -h): %s\n",
+					argv[optind - 1], strerror(EINVAL));
+			return 1;
 		}
 	}
 	if (optind < argc) {
-		errno = EINVAL;
-		die(argv[optind]);
+		fprintf(stderr, PROG ": unexpected argument '%s' (try -h): %s\n", argv[optind],
+			strerror(EINVAL));
+		return 1;
 	}
 	if (!have_src || !o.dst || !have_dst_port) {
 		errno = EINVAL;
