@@ -41,7 +41,7 @@
 #define PMARK_DEFAULT_RINGS      64   /* a power of two */
 #define PMARK_MAX_RING_SHIFT     20
 #define PMARK_MAX_RINGS          4096
-#define PMARK_RING_PROBES        8    /* entries of the rings table a vtag may occupy */
+#define PMARK_RING_PROBES        16   /* entries of the rings table a vtag may occupy */
 #define PMARK_MAX_SLOTS          (1U << 24)  /* 640 MiB of slots: the most one pin root takes */
 
 /* pmark_slot.flags */

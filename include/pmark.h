@@ -85,7 +85,7 @@ int pmark_opts_validate(const struct pmark_opts *o, const char **why);
 
 /*
  * Association handle: finds the ring of vtag, claiming a free one if none
- * (thread- and process-safe).  A vtag can own one of PMARK_RING_PROBES (8)
+ * (thread- and process-safe).  A vtag can own one of PMARK_RING_PROBES (16)
  * rings picked by its hash, so keep the ring count well above the number of
  * associations.  NULL with errno ENOSPC when those rings are all in use.  pmark_assoc_put(a, true) also releases the ring and its records.
  */

@@ -117,8 +117,11 @@ static int ring_claim(struct pmark_maps *m, uint32_t vtag, uint32_t *ring)
 			*ring = first;
 			return 0;
 		}
-		/* Leftovers of the ring's previous owner must not show in dumps. */
-		ring_clear(m, r);
+		/*
+		 * No clearing here: the ring is visible from the compare-and-swap on,
+		 * and another writer of this vtag may already be storing into it.
+		 * Release and flush clear a ring before they free it.
+		 */
 		*ring = r;
 		return 0;
 	}

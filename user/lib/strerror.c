@@ -14,7 +14,8 @@ const char *pmark_strerror(int err)
 	case EPROTO:
 		return "the pinned maps belong to another pmark version: pmarkctl detach --all, then attach";
 	case ENOSPC:
-		return "every association ring is in use (pmarkctl attach --rings N for more)";
+		return "no free ring among this association's candidates "
+		       "(pmarkctl attach --rings N: several times more rings than associations)";
 	case ENOTDIR:
 		return "the pin root is not on a bpf filesystem";
 	case EACCES:
