@@ -97,13 +97,22 @@ bench: need-deps
 	$(MAKE) all
 	$(BUILD)/tests/pmark_bench
 
-install: all
+$(BUILD)/pmark.pc: Makefile | $(BUILD)
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+		'Name: pmark' 'Description: per-message IP options for SCTP over UDP (record API)' \
+		'Version: 0.1.0' 'Requires.private: libbpf' 'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lpmark' 'Libs.private: -lbpf -lelf -lz' > $@
+
+install: all $(BUILD)/pmark.pc
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0755 $(BUILD)/pmarkctl $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 include/pmark.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(BUILD)/libpmark.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(BUILD)/pmark.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 0644 $(wildcard docs/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 $(wildcard docs/*.3) $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:
 	rm -rf $(BUILD) vmlinux/vmlinux.h

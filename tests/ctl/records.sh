@@ -123,7 +123,7 @@ expect "rings '$RING_A' and '$RING_B'" test -n "$RING_A" -a -n "$RING_B" -a "$RI
 point "records of two vtags land in two rings"
 run ctl set --vtag 77 --tsn 1 --ttl 3
 expect "exit $RC, want 1" test "$RC" = 1
-expect "stderr: $ERR" eval '[[ "$ERR" == "pmarkctl: set: "*"every association ring is in use"* ]]'
+expect "stderr: $ERR" eval '[[ "$ERR" == "pmarkctl: set: "*"no free ring among this association"* ]]'
 expect "$ERR_LINES lines on stderr" test "$ERR_LINES" = 1
 point "a third vtag with --rings 2: one-line error, exit 1"
 

@@ -308,7 +308,7 @@ static int detach_all(struct ctl *c)
 	struct pmark_dev rec;
 	struct pins p;
 	char where[256];
-	int err, rc = 0, n = 0;
+	int err, rc = 0, n = 0, gone = 0;
 	void *prev = NULL;
 
 	err = pins_open(c->pin_root, false, 0, 0, &p);
@@ -327,8 +327,10 @@ static int detach_all(struct ctl *c)
 		if (bpf_map_lookup_elem(p.devs_fd, &key, &rec))
 			continue;
 		err = detach_in_netns(&key, &rec, &p, where, sizeof(where));
-		if (err == -ENOENT || err == -ENODEV)
-			continue;   /* its namespace or device is gone, and the filter with it */
+		if (err == -ENOENT || err == -ENODEV) {
+			gone++;     /* its namespace or device is gone, and the filter with it */
+			continue;
+		}
 		if (err) {
 			rc = fail(c, "%s in %s: %s", rec.ifname, where, strerror(-err));
 			continue;
@@ -340,7 +342,8 @@ static int detach_all(struct ctl *c)
 		rc = fail(c, "removing pins under %s: %s", pmark_pin_root_requested(c->pin_root), strerror(-err));
 	pins_close(&p);
 	if (!rc)
-		printf("detached from %d device%s; pins under %s removed\n", n, n == 1 ? "" : "s",
+		printf("detached from %d device%s%s; pins under %s removed\n", n, n == 1 ? "" : "s",
+		       gone ? " (others were gone with their namespace, or not under /run/netns)" : "",
 		       pmark_pin_root_requested(c->pin_root));
 	return rc;
 }

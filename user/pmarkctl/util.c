@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include "ctl.h"
+#include "pmark_int.h"
 
 static void vmsg(const struct ctl *c, const char *fmt, va_list ap)
 {
@@ -88,14 +90,21 @@ void json_str(const char *s)
 struct pmark_maps *open_maps(const struct ctl *c)
 {
 	struct pmark_maps *m = pmark_open(c->pin_root);
+	const char *root = pmark_pin_root_requested(c->pin_root);
+	char resolved[PATH_MAX];
+	int err = errno;
 
 	if (m)
 		return m;
-	if (errno == ENOENT)
-		fail(c, "not attached: run pmarkctl attach DEV (no pins under %s)",
-		     c->pin_root ? c->pin_root : getenv("PMARK_PIN_ROOT") ? getenv("PMARK_PIN_ROOT")
-									: PMARK_DEFAULT_PIN_ROOT);
+	if (err == ENOENT &&
+	    pmark_pin_root_resolve(c->pin_root, false, resolved, sizeof(resolved)) == -ENOTDIR)
+		/* Typically a user without root inside ip netns exec: the host's bpffs is hidden. */
+		fail(c, "not attached: run pmarkctl attach DEV (no bpf filesystem holds %s from "
+		     "this mount namespace; inside ip netns exec without root, use "
+		     "nsenter --net=/run/netns/NAME instead)", root);
+	else if (err == ENOENT)
+		fail(c, "not attached: run pmarkctl attach DEV (no pins under %s)", root);
 	else
-		fail(c, "%s", pmark_strerror(-errno));
+		fail(c, "%s", pmark_strerror(-err));
 	return NULL;
 }
