@@ -101,7 +101,7 @@ $(BUILD)/pmark.pc: Makefile | $(BUILD)
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 		'Name: pmark' 'Description: per-message IP options for SCTP over UDP (record API)' \
 		'Version: 0.1.0' 'Requires.private: libbpf' 'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lpmark' 'Libs.private: -lbpf -lelf -lz' > $@
+		'Libs: -L$${libdir} -lpmark' > $@
 
 install: all $(BUILD)/pmark.pc
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
