@@ -52,10 +52,10 @@ struct {
 } pmark_ports SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct pmark_frag_key);
-	__type(value, struct pmark_frag_opts);
-	__uint(max_entries, 4096);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pmark_frag);
+	__uint(max_entries, PMARK_FRAG_ENTRIES);
 } pmark_frags SEC(".maps");
 
 struct {
@@ -151,6 +151,72 @@ static __always_inline int find_record(struct __sk_buff *skb, __u32 vtag, __u32 
 	return PMARK_CNT_MARKED;
 }
 
+static __always_inline struct pmark_frag *frag_entry(const struct pmark_frag_key *k)
+{
+	__u32 h = k->id ^ k->saddr[0] ^ k->saddr[1] ^ k->saddr[2] ^ k->saddr[3] ^
+		  k->daddr[0] ^ k->daddr[1] ^ k->daddr[2] ^ k->daddr[3];
+	__u32 idx = pmark_ring_hash(h) & (PMARK_FRAG_ENTRIES - 1);
+
+	return bpf_map_lookup_elem(&pmark_frags, &idx);
+}
+
+static __always_inline bool frag_key_eq(const struct pmark_frag_key *a,
+					const struct pmark_frag_key *b)
+{
+	return a->family == b->family && a->id == b->id &&
+	       a->saddr[0] == b->saddr[0] && a->saddr[1] == b->saddr[1] &&
+	       a->saddr[2] == b->saddr[2] && a->saddr[3] == b->saddr[3] &&
+	       a->daddr[0] == b->daddr[0] && a->daddr[1] == b->daddr[1] &&
+	       a->daddr[2] == b->daddr[2] && a->daddr[3] == b->daddr[3];
+}
+
+/*
+ * Write (opts != NULL) or empty the entry of k.  An entry another CPU is
+ * writing at this instant is left alone: the cost is unmarked later
+ * fragments of one datagram, never wrong ones.
+ */
+static __always_inline void frag_store(const struct pmark_frag_key *k,
+				       const struct pmark_frag_opts *opts)
+{
+	struct pmark_frag *e = frag_entry(k);
+	__u32 seq;
+
+	if (!e)
+		return;
+	seq = READ_ONCE(e->seq);
+	if (seq & 1)
+		return;
+	if (!opts && !frag_key_eq(&e->key, k))
+		return;             /* someone else's datagram now: not ours to forget */
+	if (__sync_val_compare_and_swap(&e->seq, seq, seq + 1) != seq)
+		return;
+	if (opts) {
+		e->key = *k;
+		e->opts = *opts;
+	} else {
+		e->key.family = 0;
+	}
+	__sync_fetch_and_add(&e->seq, 1);   /* full barrier: fields before the even seq */
+}
+
+static __always_inline bool frag_load(const struct pmark_frag_key *k, struct pmark_frag_opts *rec)
+{
+	struct pmark_frag *e = frag_entry(k);
+	struct pmark_frag_key key;
+	__u32 seq;
+
+	if (!e)
+		return false;
+	seq = READ_ONCE(e->seq);
+	if (seq & 1)
+		return false;
+	barrier();
+	key = e->key;
+	*rec = e->opts;
+	barrier();
+	return READ_ONCE(e->seq) == seq && key.family && frag_key_eq(&key, k);
+}
+
 /* RFC 1624 incremental update, eqn. 3: HC' = ~(~HC + ~m + m'). */
 static __always_inline void csum_replace16(__u32 *acc, __u16 old, __u16 new)
 {
@@ -243,20 +309,17 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 			cnt->c[verdict]++;
 			return 0;
 		}
-		struct pmark_frag_opts *fo = bpf_map_lookup_elem(&pmark_frags, &pkt.frag);
-
-		if (!fo) {
+		if (!frag_load(&pkt.frag, &rec)) {
 			cnt->c[PMARK_CNT_FRAG_UNKNOWN]++;
 			return 0;
 		}
-		rec = *fo;
 		verdict = PMARK_CNT_FRAG_FOLLOWED;
 		/*
 		 * The datagram is complete: forget it now, so that a later datagram
 		 * reusing the IP ID (after a wrap) cannot inherit these options.
 		 */
 		if (pkt.last_fragment)
-			bpf_map_delete_elem(&pmark_frags, &pkt.frag);
+			frag_store(&pkt.frag, NULL);
 	} else {
 		cnt->c[PMARK_CNT_PARSED]++;
 		if (!pkt.has_data) {
@@ -268,11 +331,11 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 			cnt->c[verdict]++;
 			/* The IP ID may have wrapped: forget an older datagram's options. */
 			if (pkt.first_fragment)
-				bpf_map_delete_elem(&pmark_frags, &pkt.frag);
+				frag_store(&pkt.frag, NULL);
 			return 0;
 		}
 		if (pkt.first_fragment)
-			bpf_map_update_elem(&pmark_frags, &pkt.frag, &rec, BPF_ANY);
+			frag_store(&pkt.frag, &rec);
 	}
 
 	/* Re-derive the IP header pointer with a bounds check the verifier sees. */

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PMARK_ABI_VERSION 2
+#define PMARK_ABI_VERSION 3
 
 /* Names of the objects under the pin root (default /sys/fs/bpf/pmark). */
 #define PMARK_PIN_PROG     "prog"
@@ -109,7 +109,7 @@ struct pmark_config {
 	__u32 reserved;
 };
 
-/* "frags" LRU hash: options applied to a fragmented datagram's first fragment. */
+/* Which datagram an IP fragment belongs to. */
 struct pmark_frag_key {
 	__u32 saddr[4];   /* IPv4 in saddr[0] */
 	__u32 daddr[4];
@@ -124,6 +124,23 @@ struct pmark_frag_opts {
 	__u8 ttl;
 	__u8 tos;
 	__u8 tos_mask;
+};
+
+/*
+ * "frags" array: the options given to a fragmented datagram's first fragment,
+ * direct-mapped by a hash of its key, for its later fragments.  An array, not
+ * a hash map, so the later fragments find it with an inlined lookup; written
+ * only by the program, under the same sequence lock as the slots (taken with
+ * a compare-and-swap, since several CPUs may write one entry).  A collision
+ * evicts: the evicted datagram's later fragments go out unmarked and count as
+ * frag_unknown, never with another datagram's options.
+ */
+#define PMARK_FRAG_ENTRIES 4096
+struct pmark_frag {
+	__u32 seq;
+	__u32 reserved;
+	struct pmark_frag_key key;   /* key.family 0: empty */
+	struct pmark_frag_opts opts;
 };
 
 /* "devs" hash: where pmarkctl attached, so detach --all can undo it. */

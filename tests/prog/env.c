@@ -56,10 +56,10 @@ static int ports_clear(struct env *e)
 
 static int frags_clear(struct env *e)
 {
-	struct pmark_frag_key key;
+	static const struct pmark_frag empty;
 
-	while (!bpf_map_get_next_key(e->frags_fd, NULL, &key))
-		if (bpf_map_delete_elem(e->frags_fd, &key))
+	for (uint32_t i = 0; i < PMARK_FRAG_ENTRIES; i++)
+		if (bpf_map_update_elem(e->frags_fd, &i, &empty, BPF_ANY))
 			return -errno;
 	return 0;
 }
