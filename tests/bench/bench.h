@@ -9,7 +9,7 @@
 
 /* Ring geometry the benchmark loads: 256 rings of 4096 slots = 1,048,576 records. */
 #define BENCH_RING_SHIFT 12
-#define BENCH_RINGS 512   /* twice the associations of the 1M case: a vtag has 8 probe entries */
+#define BENCH_RINGS 512   /* twice the associations of the 1M case: a vtag has 16 probe entries */
 #define BENCH_SCTP_PORT 5000      /* registered local UDP port */
 #define BENCH_OTHER_PORT 5353     /* never registered */
 
