@@ -40,6 +40,7 @@ all: $(BUILD)/pmarkctl $(BUILD)/libpmark.a $(TOOLS) $(UNITS) \
 # vmlinux.h is generated from the running kernel's BTF (CO-RE relocates the
 # few kernel types the program uses), so it is not committed.
 vmlinux/vmlinux.h:
+	mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(BUILD)
