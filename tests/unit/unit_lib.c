@@ -150,6 +150,22 @@ static void test_seqlock(void)
 		printf("# %lu torn of %lu reads\n", torn, reads);
 }
 
+/* A writer that died between taking the slot and releasing it. */
+static void test_stale_writer(void)
+{
+	struct pmark_slot s = { .seq = 41 };   /* odd: "inside a write" forever */
+	struct pmark_slot copy;
+
+	check(pmark_slot_write(&s, 7, 9, PMARK_F_VALID | PMARK_F_TTL, 5, 0, 0, 0, 0) == -EBUSY &&
+	      s.seq == 41 && s.tsn == 0, "seqlock: a write gives up with EBUSY on a dead writer's slot");
+	check(!pmark_slot_read(&s, &copy), "seqlock: a dead writer's slot never reads as stable");
+	check(pmark_slot_clear(&s, true) == 0 && !(s.seq & 1) && s.seq != 40 && s.flags == 0,
+	      "seqlock: an explicit reset takes the slot over and leaves it even and empty");
+	check(pmark_slot_write(&s, 7, 9, PMARK_F_VALID | PMARK_F_TTL, 5, 0, 0, 0, 0) == 0 &&
+	      pmark_slot_read(&s, &copy) && copy.tsn == 9 && copy.ttl == 5,
+	      "seqlock: writable again after the reset");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -157,6 +173,7 @@ int main(void)
 	test_opts();
 	test_parser();
 	test_seqlock();
+	test_stale_writer();
 	printf("1..%d\n", test_no);   /* trailing plan: the count is what ran */
 	return failed ? 1 : 0;
 }

@@ -48,9 +48,10 @@ const char *pmark_pin_root_requested(const char *requested);
 int pmark_pin_path(char *out, size_t len, const char *root, const char *name);
 
 /* Slot access under the sequence lock. */
-void pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
-		      uint8_t tos, uint8_t tos_mask, uint64_t owner, uint64_t expire_ns);
-void pmark_slot_clear(struct pmark_slot *s);
+/* -EBUSY when a writer that died or stopped mid-write holds the slot (see slot.c). */
+int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
+		     uint8_t tos, uint8_t tos_mask, uint64_t owner, uint64_t expire_ns);
+int pmark_slot_clear(struct pmark_slot *s, bool take_over_stale);
 bool pmark_slot_read(const struct pmark_slot *s, struct pmark_slot *copy);
 void pmark_record_from_slot(const struct pmark_slot *s, uint32_t ring, uint64_t now_ns,
 			    struct pmark_record *r);

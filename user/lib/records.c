@@ -81,7 +81,7 @@ static void ring_clear(struct pmark_maps *m, uint32_t ring)
 
 	for (i = 0; i < n; i++)
 		if (__atomic_load_n(&s[i].flags, __ATOMIC_RELAXED))
-			pmark_slot_clear(&s[i]);
+			pmark_slot_clear(&s[i], true);   /* the ring is being freed: reset it */
 }
 
 static void ring_release(struct pmark_maps *m, uint32_t ring)
@@ -221,8 +221,10 @@ int pmark_assoc_mark_range(struct pmark_assoc *a, uint32_t first_tsn, uint32_t c
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t tsn = first_tsn + i;
 
-		pmark_slot_write(&a->base[tsn & a->mask], a->vtag, tsn, e.flags, e.ttl, e.tos,
-				 e.tos_mask, e.owner, e.expire_ns);
+		err = pmark_slot_write(&a->base[tsn & a->mask], a->vtag, tsn, e.flags, e.ttl, e.tos,
+				       e.tos_mask, e.owner, e.expire_ns);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -245,8 +247,7 @@ int pmark_assoc_forget(struct pmark_assoc *a, uint32_t tsn)
 
 	if (!slot_holds(s, a->vtag, tsn))
 		return -ENOENT;
-	pmark_slot_clear(s);
-	return 0;
+	return pmark_slot_clear(s, false);
 }
 
 int pmark_assoc_forget_upto(struct pmark_assoc *a, uint32_t cum)
@@ -270,8 +271,8 @@ int pmark_assoc_forget_upto(struct pmark_assoc *a, uint32_t cum)
 
 		if ((__atomic_load_n(&s->flags, __ATOMIC_RELAXED) & PMARK_F_VALID) &&
 		    __atomic_load_n(&s->vtag, __ATOMIC_RELAXED) == a->vtag && pmark_tsn_le(tsn, cum)) {
-			pmark_slot_clear(s);
-			removed++;
+			if (!pmark_slot_clear(s, false))
+				removed++;
 		}
 	}
 	a->have_cum = true;

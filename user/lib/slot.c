@@ -6,6 +6,7 @@
  * number.  Writers serialize among themselves by taking seq from even to odd
  * with a compare-and-swap, so threads and processes may write concurrently.
  */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 #include "pmark_int.h"
@@ -17,9 +18,19 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static uint32_t seq_begin(struct pmark_slot *s)
+/*
+ * A write takes nanoseconds; a seq still odd after this many polls of the same
+ * value belongs to a writer that died, or is stopped (SIGSTOP, a debugger),
+ * inside its write: the slots are shared between processes.  A record write
+ * then gives up with -EBUSY rather than hang, or take the slot over and risk
+ * a torn record should that writer wake up.  Only pmark_flush, an explicit
+ * reset, takes such a slot over.
+ */
+#define SEQ_STALE_SPINS (1U << 22)
+
+static int seq_begin(struct pmark_slot *s, bool take_over, uint32_t *begun)
 {
-	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED), spins = 0, odd_seq = 0;
 
 	for (;;) {
 		if (!(seq & 1) &&
@@ -27,7 +38,25 @@ static uint32_t seq_begin(struct pmark_slot *s)
 						__ATOMIC_RELAXED)) {
 			/* The odd seq must be visible before any field store (smp_wmb). */
 			__atomic_thread_fence(__ATOMIC_RELEASE);
-			return seq;
+			*begun = seq;
+			return 0;
+		}
+		if (seq & 1) {
+			/* Count only while one odd value stays: a live writer moves it on. */
+			spins = seq == odd_seq ? spins + 1 : 0;
+			odd_seq = seq;
+			if (spins >= SEQ_STALE_SPINS) {
+				if (!take_over)
+					return -EBUSY;
+				/* odd + 2 stays odd and new: readers keep away, we own it. */
+				if (__atomic_compare_exchange_n(&s->seq, &seq, seq + 2, false,
+								__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+					__atomic_thread_fence(__ATOMIC_RELEASE);
+					*begun = seq + 1;
+					return 0;
+				}
+				continue;
+			}
 		}
 		cpu_relax();
 		seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
@@ -39,10 +68,13 @@ static void seq_end(struct pmark_slot *s, uint32_t seq)
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-void pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
-		      uint8_t tos, uint8_t tos_mask, uint64_t owner, uint64_t expire_ns)
+int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
+		     uint8_t tos, uint8_t tos_mask, uint64_t owner, uint64_t expire_ns)
 {
-	uint32_t seq = seq_begin(s);
+	uint32_t seq;
+
+	if (seq_begin(s, false, &seq))
+		return -EBUSY;
 
 	s->vtag = vtag;
 	s->tsn = tsn;
@@ -53,16 +85,21 @@ void pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t
 	s->owner = owner;
 	s->expire_ns = expire_ns;
 	seq_end(s, seq);
+	return 0;
 }
 
-void pmark_slot_clear(struct pmark_slot *s)
+int pmark_slot_clear(struct pmark_slot *s, bool take_over_stale)
 {
-	uint32_t seq = seq_begin(s);
+	uint32_t seq;
+
+	if (seq_begin(s, take_over_stale, &seq))
+		return -EBUSY;
 
 	s->flags = 0;
 	s->vtag = 0;
 	s->tsn = 0;
 	seq_end(s, seq);
+	return 0;
 }
 
 bool pmark_slot_read(const struct pmark_slot *s, struct pmark_slot *copy)
