@@ -94,7 +94,11 @@ struct pmark_assoc *pmark_assoc_find(struct pmark_maps *m, uint32_t vtag); /* ne
 void pmark_assoc_put(struct pmark_assoc *a, bool release_ring);
 uint32_t pmark_assoc_ring(const struct pmark_assoc *a);
 
-/* Write the record for one TSN / count consecutive TSNs (wrapping at 2^32). */
+/*
+ * Write the record for one TSN / count consecutive TSNs (wrapping at 2^32).
+ * -EBUSY if a slot is held by a writer that died or stopped mid-write (the
+ * record is not written; pmark_flush resets such slots).
+ */
 int pmark_assoc_mark(struct pmark_assoc *a, uint32_t tsn, const struct pmark_opts *o);
 int pmark_assoc_mark_range(struct pmark_assoc *a, uint32_t first_tsn, uint32_t count,
 			   const struct pmark_opts *o);
