@@ -322,11 +322,7 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 			frag_store(&pkt.frag, NULL);
 	} else {
 		cnt->c[PMARK_CNT_PARSED]++;
-		if (!pkt.has_data) {
-			cnt->c[PMARK_CNT_NO_DATA]++;
-			return 0;
-		}
-		verdict = find_record(skb, pkt.vtag, pkt.tsn, &rec);
+		verdict = pkt.has_data ? find_record(skb, pkt.vtag, pkt.tsn, &rec) : PMARK_CNT_NO_DATA;
 		if (verdict != PMARK_CNT_MARKED) {
 			cnt->c[verdict]++;
 			/* The IP ID may have wrapped: forget an older datagram's options. */
