@@ -18,9 +18,7 @@ VTAG=0x7771c0de
 require_wire
 tap_plan 11
 
-topo_setup || { tap_fail "topology"; exit; }
-check "attach to $S_IF in S" pmctl_ns "$NS_S" attach "$S_IF"
-check "register UDP port $PORT" pmctl ports add "$PORT"
+topo_marked "$PORT"
 records()
 {
 	pmctl set --vtag "$VTAG" --tsn 301 --ttl 1 &&

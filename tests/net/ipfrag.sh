@@ -25,9 +25,7 @@ VTAG=0xf7a90000
 require_wire
 tap_plan 18
 
-topo_setup || { tap_fail "topology"; exit; }
-check "attach to $S_IF in S" pmctl_ns "$NS_S" attach "$S_IF"
-check "register UDP port $PORT" pmctl ports add "$PORT"
+topo_marked "$PORT"
 records()
 {
 	pmctl set --vtag "$VTAG" --tsn 500 --ttl 6 --tos 0xb8 &&

@@ -33,9 +33,7 @@ SOCK_TOS=1
 require_wire
 tap_plan 30
 
-topo_setup || { tap_fail "topology"; exit; }
-check "attach to $S_IF in S" pmctl_ns "$NS_S" attach "$S_IF"
-check "register UDP port $PORT" pmctl ports add "$PORT"
+topo_marked "$PORT"
 
 set_rec() { pmctl set --vtag "$VTAG" "$@"; }
 records()

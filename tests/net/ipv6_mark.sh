@@ -27,9 +27,7 @@ VTAG=0x600d6006
 require_wire
 tap_plan 18
 
-topo_setup || { tap_fail "topology"; exit; }
-check "attach to $S_IF in S" pmctl_ns "$NS_S" attach "$S_IF"
-check "register UDP port $PORT" pmctl ports add "$PORT"
+topo_marked "$PORT"
 
 set_rec() { pmctl set --vtag "$VTAG" "$@"; }
 records()

@@ -442,6 +442,15 @@ pmctl_ns()
 	in_ns "$ns" "$PMARKCTL" --pin-root "$PIN" "$@"
 }
 
+# topo_marked PORT...: topo_setup, then pmarkctl attached to S's interface
+# with the source ports registered (two test points); exits on a failed setup.
+topo_marked()
+{
+	topo_setup || { tap_fail "topology"; exit; }
+	check "attach to $S_IF in S" pmctl_ns "$NS_S" attach "$S_IF"
+	check "register UDP port(s) $*" pmctl ports add "$@"
+}
+
 # stats_save: remember the counters; stat_delta NAME: growth since then.
 stats_save()
 {

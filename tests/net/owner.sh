@@ -17,9 +17,7 @@ VTAG=0x0ca0ca00
 require_wire
 tap_plan 11
 
-topo_setup || { tap_fail "topology"; exit; }
-check "attach to $S_IF in S" pmctl_ns "$NS_S" attach "$S_IF"
-check "register UDP ports $PORT and $((PORT + 1))" pmctl ports add "$PORT" "$((PORT + 1))"
+topo_marked "$PORT" "$((PORT + 1))"
 stats_save
 
 SCTP_PORTS=("$PORT" "$((PORT + 1))")

@@ -23,9 +23,7 @@ B=0x000b000b
 require_wire
 tap_plan 19
 
-topo_setup || { tap_fail "topology"; exit; }
-check "attach to $S_IF in S" pmctl_ns "$NS_S" attach "$S_IF"
-check "register UDP port $PORT" pmctl ports add "$PORT"
+topo_marked "$PORT"
 
 out=$(pmctl set --vtag "$A" --tsn 1 --ttl 0 2>&1)
 st=$?
