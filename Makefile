@@ -15,7 +15,10 @@ DESTDIR ?=
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -Iinclude -Ibpf -I$(BUILD) -D_GNU_SOURCE
-LDLIBS   := -lbpf -lelf -lz
+# usrsctp statically: one SCTP stack inside libpmark, whatever else the
+# application links.
+USRSCTP_LIBS := -l:libusrsctp.a -lpthread
+LDLIBS   := -lbpf -lelf -lz $(USRSCTP_LIBS)
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
 	-Ivmlinux -Ibpf $(WARN) -Wno-unused-parameter
@@ -34,7 +37,7 @@ BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 .PHONY: all deps need-deps test demo bench install clean
 .SECONDARY:
-all: $(BUILD)/pmarkctl $(BUILD)/libpmark.a $(TOOLS) $(UNITS) \
+all: $(BUILD)/pmarkctl $(BUILD)/libpmark.a $(BUILD)/libpmark.so $(TOOLS) $(UNITS) \
 	$(if $(PROG_SRCS),$(BUILD)/tests/test_prog) $(if $(BENCH_SRCS),$(BUILD)/tests/pmark_bench)
 
 # vmlinux.h is generated from the running kernel's BTF (CO-RE relocates the
@@ -56,7 +59,12 @@ $(BUILD)/lib/%.o: user/lib/%.c include/pmark.h $(BPF_HDRS) $(wildcard user/lib/*
 	$(CC) $(CFLAGS) -fPIC -c $< -o $@
 
 $(BUILD)/libpmark.a: $(LIB_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
+
+# The shared library uses the shared usrsctp (Debian's static one is not PIC).
+$(BUILD)/libpmark.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libpmark.so.0 -Wl,--no-undefined -o $@ $^ -lbpf -lelf -lz -lusrsctp -lpthread
 
 $(BUILD)/pmarkctl.d/%.o: user/pmarkctl/%.c $(BUILD)/pmark.skel.h include/pmark.h $(BPF_HDRS) \
 		$(wildcard user/pmarkctl/*.h) $(wildcard user/lib/*.h) | $(BUILD)/pmarkctl.d
@@ -102,7 +110,7 @@ $(BUILD)/pmark.pc: Makefile | $(BUILD)
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 		'Name: pmark' 'Description: per-message IP options for SCTP over UDP (record API)' \
 		'Version: 0.1.0' 'Requires.private: libbpf' 'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lpmark' > $@
+		'Libs: -L$${libdir} -lpmark' 'Libs.private: -lusrsctp -lpthread' > $@
 
 install: all $(BUILD)/pmark.pc
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
@@ -111,9 +119,15 @@ install: all $(BUILD)/pmark.pc
 	install -m 0755 $(BUILD)/pmarkctl $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 include/pmark.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(BUILD)/libpmark.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/libpmark.so $(DESTDIR)$(PREFIX)/lib/libpmark.so.0
+	ln -sf libpmark.so.0 $(DESTDIR)$(PREFIX)/lib/libpmark.so
 	install -m 0644 $(BUILD)/pmark.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 0644 $(wildcard docs/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 $(wildcard docs/*.3) $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:
 	rm -rf $(BUILD) vmlinux/vmlinux.h
+-include tests/fuzz/fuzz.mk
+-include tests/peer/peer.mk
+
+-include user/tools/tools.mk

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -130,6 +132,169 @@ const char *pmark_counter_name(int i);        /* e.g. "marked"; NULL past the en
 const char *pmark_counter_help(int i);        /* one-line meaning */
 int pmark_counters_read(struct pmark_maps *m, uint64_t *out, size_t n);
 int pmark_counters_reset(struct pmark_maps *m);
+
+
+/* ===================================================================== *
+ * usrsctp level: an endpoint that owns a UDP socket and runs usrsctp in
+ * AF_CONN mode (as WebRTC does).  Every datagram it sends is plain SCTP in
+ * UDP (RFC 6951).  Each message carries its own options: the library maps
+ * every DATA / I-DATA chunk usrsctp emits to the message it belongs to,
+ * splits a packet whose chunks want different options, and writes one
+ * record per TSN (or, without the maps, sets per-packet ancillary data).
+ *
+ * usrsctp is one stack per process: libpmark initialises it on the first
+ * pmark_ep_open and finishes it after the last pmark_ep_close, so an
+ * application must not also call usrsctp_init itself.
+ * ===================================================================== */
+
+struct pmark_ep;             /* one UDP socket and the associations over it */
+struct pmark_conn;           /* one association (one remote UDP address) */
+
+enum pmark_mode {
+	PMARK_MODE_AUTO = 0,     /* the maps if reachable, else ancillary data */
+	PMARK_MODE_MAPS,         /* the maps, or pmark_ep_open fails */
+	PMARK_MODE_CMSG,         /* per-packet ancillary data only */
+	PMARK_MODE_OFF,          /* send unmarked, no per-chunk work (a baseline) */
+};
+
+/* Where a field is PMARK_LEAVE (ttl, tos) / PMARK_DF_LEAVE / 0 (expire_ms),
+ * a message inherits its stream's default, then the association's; a field
+ * left everywhere is left as the kernel set it.  once is set if any level
+ * sets it.  owner is always the endpoint's UDP socket (its SO_COOKIE). */
+
+struct pmark_msg_info {      /* what pmark_recv / the callback hand over */
+	struct pmark_conn *conn;
+	uint16_t stream;
+	uint32_t ppid;
+	uint32_t tsn;            /* first TSN of the message (DATA only) */
+	bool unordered;
+	bool truncated;          /* pmark_recv: the buffer was too small, the rest is dropped */
+};
+
+typedef void (*pmark_recv_fn)(const struct pmark_msg_info *info, const void *data, size_t len,
+			      void *ctx);
+/* Called once with a sentence the library wants a person to read (the
+ * fallback to ancillary data, what it cannot do).  NULL: stderr. */
+typedef void (*pmark_log_fn)(const char *msg, void *ctx);
+
+struct pmark_ep_config {
+	enum pmark_mode mode;
+	const char *pin_root;    /* NULL: $PMARK_PIN_ROOT or PMARK_DEFAULT_PIN_ROOT */
+	uint16_t sctp_port;      /* SCTP port inside the UDP payload; 0 = 5000 (WebRTC) */
+	uint32_t mtu;            /* largest IP datagram sent (IP + UDP + SCTP); 0 = 1280 */
+	int ip_df;               /* socket-wide IPv4 DF / IPv6 DONTFRAG: -1 kernel default, 0 off, 1 on */
+	uint16_t streams;        /* outbound and inbound streams to ask for; 0 = 1024 */
+	uint32_t sndbuf;         /* usrsctp send buffer per association; 0 = 1 MiB */
+	uint32_t rcvbuf;         /* usrsctp receive buffer per association; 0 = 1 MiB */
+	pmark_recv_fn on_recv;   /* NULL: messages wait for pmark_recv */
+	void *recv_ctx;
+	pmark_log_fn log;
+	void *log_ctx;
+};
+
+#define PMARK_EP_CONFIG_INIT { .mode = PMARK_MODE_AUTO, .ip_df = -1 }
+
+enum pmark_pr {
+	PMARK_PR_NONE = 0,       /* reliable */
+	PMARK_PR_RTX,            /* give up after pr_value retransmissions (0: send once) */
+	PMARK_PR_TTL,            /* give up pr_value milliseconds after the send */
+};
+
+struct pmark_send_opts {
+	uint16_t stream;
+	uint32_t ppid;           /* host order */
+	bool unordered;
+	enum pmark_pr pr;
+	uint32_t pr_value;
+	const struct pmark_opts *ip; /* NULL: the stream's, then the association's defaults */
+};
+
+#define PMARK_SEND_OPTS_INIT { .stream = 0, .ppid = 0, .unordered = false, \
+			       .pr = PMARK_PR_NONE, .pr_value = 0, .ip = NULL }
+
+/* Per-association counters (pmark_conn_stats). */
+struct pmark_conn_stats {
+	uint64_t msgs_sent, bytes_sent;         /* accepted by pmark_send */
+	uint64_t msgs_received, bytes_received;
+	uint64_t packets_out;                   /* SCTP packets usrsctp emitted */
+	uint64_t datagrams_out;                 /* UDP datagrams written (after splits) */
+	uint64_t send_errors;                   /* datagrams the UDP socket refused */
+	uint64_t packets_split;                 /* packets cut in two or more by options */
+	uint64_t data_chunks;                   /* first transmissions of DATA / I-DATA */
+	uint64_t retransmissions;               /* DATA chunks emitted again */
+	uint64_t chunks_unmapped;               /* chunks no message could be found for: sent unmarked */
+	uint64_t unsplittable;                  /* mixed-option packets behind an AUTH chunk, sent as is */
+	uint64_t records_written;               /* records put in the maps */
+	uint64_t records_failed;                /* record writes refused (busy slot, no ring): unmarked */
+	uint64_t records_acked;                 /* records removed by the peer's cumulative TSN ack */
+	uint64_t records_released;              /* records removed when the association closed */
+	uint64_t records_overwritten;           /* records of unacked TSNs a newer TSN reused (ring too small) */
+	uint64_t records_live;                  /* written - acked - released - overwritten */
+	uint64_t cmsg_datagrams;                /* datagrams sent with per-packet ancillary data */
+	uint64_t sacks_in;                      /* SACK / NR-SACK chunks read */
+	uint64_t bad_packets_in;                /* datagrams from the peer that did not parse */
+	uint32_t vtag;                          /* the peer's verification tag (on our packets) */
+	uint32_t cum_tsn_ack;                   /* last cumulative TSN ack from the peer */
+	uint32_t ring;                          /* ring in the maps, UINT32_MAX if none */
+	uint32_t cwnd, rwnd, unacked, pending;  /* usrsctp's view (SCTP_STATUS) */
+	int state;                              /* SCTP_ESTABLISHED, ... from usrsctp */
+};
+
+/*
+ * Open an endpoint on a local UDP address (IPv4 or IPv6; port 0 picks one).
+ * cfg may be NULL (defaults).  In MAPS/AUTO mode the local UDP port is
+ * registered with the marker so its datagrams are parsed.
+ */
+struct pmark_ep *pmark_ep_open(const struct sockaddr *local, socklen_t len,
+			       const struct pmark_ep_config *cfg);
+/* Closes every association (gracefully, up to 2 s each), then the socket. */
+void pmark_ep_close(struct pmark_ep *ep);
+enum pmark_mode pmark_ep_mode(const struct pmark_ep *ep);   /* MAPS, CMSG or OFF once open */
+int pmark_ep_fd(const struct pmark_ep *ep);                 /* the UDP socket */
+int pmark_ep_local(const struct pmark_ep *ep, struct sockaddr_storage *out, socklen_t *len);
+/* Why the endpoint is in CMSG mode under AUTO (NULL otherwise). */
+const char *pmark_ep_fallback_reason(const struct pmark_ep *ep);
+/* The record maps the endpoint writes (NULL unless in MAPS mode). */
+struct pmark_maps *pmark_ep_maps(struct pmark_ep *ep);
+
+/* Client: establish an association with remote; waits up to timeout_ms (<0: forever). */
+struct pmark_conn *pmark_connect(struct pmark_ep *ep, const struct sockaddr *remote,
+				 socklen_t len, int timeout_ms);
+/* Server: accept associations from any remote UDP address. */
+int pmark_listen(struct pmark_ep *ep);
+/* Next established association; NULL with errno ETIMEDOUT after timeout_ms (<0: forever). */
+struct pmark_conn *pmark_accept(struct pmark_ep *ep, int timeout_ms);
+
+/* Defaults; o = NULL clears them.  Refused (-EINVAL) like pmark_opts_validate. */
+int pmark_conn_set_defaults(struct pmark_conn *c, const struct pmark_opts *o);
+int pmark_stream_set_defaults(struct pmark_conn *c, uint16_t stream, const struct pmark_opts *o);
+
+/*
+ * Send one message.  Thread-safe: any number of threads may send on one
+ * association at once.  Blocks while usrsctp's send buffer is full.  Returns
+ * 0 or a negative errno; options are checked before anything is queued
+ * (-EINVAL), and a message is queued whole or not at all.
+ */
+int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct pmark_send_opts *so);
+
+/*
+ * Next message of this association (when the endpoint has no on_recv).
+ * Returns its length (the full length even when truncated to cap), 0 when
+ * the association has ended, or a negative errno (-ETIMEDOUT).
+ */
+ssize_t pmark_recv(struct pmark_conn *c, void *buf, size_t cap, struct pmark_msg_info *info,
+		   int timeout_ms);
+
+int pmark_conn_stats(struct pmark_conn *c, struct pmark_conn_stats *out);
+int pmark_conn_remote(const struct pmark_conn *c, struct sockaddr_storage *out, socklen_t *len);
+bool pmark_conn_alive(const struct pmark_conn *c);
+void pmark_conn_set_user(struct pmark_conn *c, void *user);
+void *pmark_conn_user(const struct pmark_conn *c);
+/* Graceful shutdown (waits up to timeout_ms for the peer), then frees c. */
+void pmark_conn_close(struct pmark_conn *c, int timeout_ms);
+
+/* "10.0.0.1:5001", "[fd00::1]:5001", "host:port" (numeric only) into a sockaddr. */
+int pmark_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *len);
 
 /* RFC 1982 serial-number comparison on 32-bit TSNs. */
 static inline bool pmark_tsn_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }

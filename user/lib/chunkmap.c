@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Which message does a DATA / I-DATA chunk belong to?  usrsctp assigns TSNs
+ * itself and tells no one, but on each stream it sends messages in the order
+ * they were queued, so a chunk with the B bit starts the oldest message still
+ * waiting on its stream; chunks without B continue the stream's current
+ * message (DATA) or the message with their MID (I-DATA).  Each match is
+ * confirmed by what the chunk shows (U bit, SSN/MID, length, first bytes);
+ * messages PR-SCTP abandoned before their first chunk went out are skipped.
+ * A chunk nothing matches goes out unmarked and is counted: never mislabeled.
+ *
+ * Called with c->map_lock held.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ep_int.h"
+
+#define PM_MATCH_WINDOW 64   /* queued messages a B chunk may skip over */
+
+static bool desc_matches(const struct pm_desc *m, const uint8_t *pkt, const struct pm_data *d)
+{
+	bool u = d->flags & PM_DATA_U;
+	uint32_t n;
+
+	if (m->unordered != u)
+		return false;
+	if (d->idata ? m->mid != d->mid : (!u && (uint16_t)m->mid != (uint16_t)d->mid))
+		return false;
+	if (d->flags & PM_DATA_E ? d->payload_len != m->len : d->payload_len >= m->len)
+		return false;
+	n = m->prefix_len < d->payload_len ? m->prefix_len : d->payload_len;
+	return memcmp(m->prefix, pkt + d->payload_off, n) == 0;
+}
+
+static void desc_unlink(struct pm_stream *s, struct pm_desc *m)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		s->head = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	else
+		s->tail = m->prev;
+	m->prev = m->next = NULL;
+}
+
+/* The queued message a B chunk starts; the ones before it were abandoned unsent. */
+static struct pm_desc *take_first(struct pm_stream *s, const uint8_t *pkt, const struct pm_data *d)
+{
+	struct pm_desc *m = s->head;
+
+	for (int i = 0; m && i < PM_MATCH_WINDOW; i++, m = m->next) {
+		if (!desc_matches(m, pkt, d))
+			continue;
+		while (s->head != m) {
+			struct pm_desc *gone = s->head;
+
+			desc_unlink(s, gone);
+			free(gone);
+		}
+		desc_unlink(s, m);
+		return m;
+	}
+	return NULL;
+}
+
+static struct pm_desc *idata_active(struct pm_stream *s, const struct pm_data *d, struct pm_desc ***link)
+{
+	bool u = d->flags & PM_DATA_U;
+
+	for (struct pm_desc **p = &s->active; *p; p = &(*p)->next) {
+		if ((*p)->unordered == u && (*p)->mid == d->mid) {
+			*link = p;
+			return *p;
+		}
+	}
+	return NULL;
+}
+
+/* The message of a chunk sent for the first time, or NULL. */
+static struct pm_desc *chunk_message(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data *d,
+				     bool *finished)
+{
+	struct pm_stream *s = d->sid < c->nstreams ? &c->streams[d->sid] : NULL;
+	struct pm_desc *m = NULL, **link = NULL;
+
+	*finished = false;
+	if (!s)
+		return NULL;
+	if (d->idata) {
+		if (d->flags & PM_DATA_B) {
+			m = take_first(s, pkt, d);
+			if (m) {
+				m->next = s->active;
+				s->active = m;
+				link = &s->active;
+			}
+		} else {
+			m = idata_active(s, d, &link);
+		}
+		if (m && (d->flags & PM_DATA_E)) {
+			*link = m->next;
+			*finished = true;
+		}
+		return m;
+	}
+	if (d->flags & PM_DATA_B) {
+		free(s->cur);        /* a message PR-SCTP abandoned part way */
+		s->cur = take_first(s, pkt, d);
+	} else if (s->cur && (s->cur->unordered != !!(d->flags & PM_DATA_U) ||
+			      (!s->cur->unordered && (uint16_t)s->cur->mid != (uint16_t)d->mid))) {
+		return NULL;
+	}
+	m = s->cur;
+	if (m && (d->flags & PM_DATA_E)) {
+		s->cur = NULL;
+		*finished = true;
+	}
+	return m;
+}
+
+/* Remember TSNs a new highest TSN jumped over: they may still go out first. */
+static void note_skipped(struct pmark_conn *c, uint32_t from, uint32_t to)
+{
+	uint32_t gap = to - from;
+
+	if (gap > c->seen_mask + 1)
+		from = to - (c->seen_mask + 1);
+	for (uint32_t t = from; t != to; t++)
+		c->seen[t & c->seen_mask] = (struct pm_tsn_seen){ .tsn = t, .state = 1 };
+}
+
+int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data *d,
+		 uint32_t *key, uint32_t *expire_ms, bool *first)
+{
+	struct pm_tsn_seen *e = &c->seen[d->tsn & c->seen_mask];
+	struct pm_desc *m;
+	bool finished;
+
+	*first = false;
+	if (!c->have_high || pmark_tsn_lt(c->high_tsn, d->tsn)) {
+		if (c->have_high)
+			note_skipped(c, c->high_tsn + 1, d->tsn);
+		c->have_high = true;
+		c->high_tsn = d->tsn;
+		*first = true;
+	} else if (e->tsn == d->tsn && e->state == 1) {
+		*first = true;
+	}
+	if (!*first) {
+		/* A retransmission: the options of its first transmission, unless once. */
+		*key = e->tsn == d->tsn && e->state == 2 && !(pm_key_flags(e->key) & PM_K_ONCE) ? e->key : 0;
+		return 0;
+	}
+	m = chunk_message(c, pkt, d, &finished);
+	*key = m ? m->key : 0;
+	*expire_ms = m ? m->expire_ms : 0;
+	*e = (struct pm_tsn_seen){ .tsn = d->tsn, .key = *key, .state = 2 };
+	if (m)
+		m->mapped += d->payload_len;
+	if (finished)
+		free(m);
+	return m ? 0 : -ENOENT;
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The endpoint: a UDP socket, usrsctp in AF_CONN mode behind it, and the
+ * thread that reads the socket and feeds each datagram to the association
+ * of its source address (creating one when listening).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/eventfd.h>
+#include <usrsctp.h>
+#include "ep_int.h"
+
+#define PM_RX_MAX 65536
+#define PM_EMBRYO_MAX 64          /* associations from unknown addresses not yet accepted */
+#define PM_EMBRYO_NS (30ull * 1000000000ull)
+
+static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+	return x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, 16);
+}
+
+/* Associations from strangers that never got accepted go after a while. */
+static void reap_embryos(struct pmark_ep *ep)
+{
+	uint64_t now = pmark_now_ns();
+	struct pmark_conn *old = NULL;
+	int embryos = 0;
+
+	pthread_mutex_lock(&ep->lock);
+	for (struct pmark_conn *c = ep->conns; c; c = c->next) {
+		if (c->so || c->closing)
+			continue;
+		embryos++;
+		if (!old || c->born_ns < old->born_ns)
+			old = c;
+	}
+	if (old && (embryos >= PM_EMBRYO_MAX || now - old->born_ns > PM_EMBRYO_NS))
+		old->closing = true;
+	else
+		old = NULL;
+	pthread_mutex_unlock(&ep->lock);
+	if (old)
+		pm_conn_free(old);
+}
+
+static struct pmark_conn *conn_for(struct pmark_ep *ep, const struct sockaddr_storage *from,
+				   socklen_t len)
+{
+	struct pmark_conn *c;
+
+	pthread_mutex_lock(&ep->lock);
+	for (c = ep->conns; c; c = c->next)
+		if (addr_eq(&c->remote, from))
+			break;
+	pthread_mutex_unlock(&ep->lock);
+	if (c || !ep->listener)
+		return c;
+	reap_embryos(ep);
+	return pm_conn_new(ep, (const struct sockaddr *)from, len);
+}
+
+static void *rx_thread(void *arg)
+{
+	struct pmark_ep *ep = arg;
+	uint8_t *buf = malloc(PM_RX_MAX);
+	struct pollfd pf[2] = { { .fd = ep->fd, .events = POLLIN }, { .fd = ep->wake_fd, .events = POLLIN } };
+
+	while (buf && !atomic_load(&ep->stopping)) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		struct pmark_conn *c;
+		ssize_t n;
+
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break;
+		n = recvfrom(ep->fd, buf, PM_RX_MAX, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+		if (n <= 0)
+			continue;
+		c = conn_for(ep, &from, flen);
+		if (!c)
+			continue;    /* not listening, not a peer: nobody to give it to */
+		if (ep->mode != PMARK_MODE_OFF)
+			pm_input(c, buf, (size_t)n);
+		usrsctp_conninput((void *)c->id, buf, (size_t)n, 0);
+	}
+	free(buf);
+	return NULL;
+}
+
+static uint64_t socket_cookie(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len))
+		return 0;
+	return cookie;
+}
+
+static int socket_open(struct pmark_ep *ep, const struct sockaddr *local, socklen_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd, one = 1;
+
+	fd = socket(local->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	if (local->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* A burst of a full congestion window must not overflow the kernel's queues. */
+	{
+		int bytes = (int)(ep->cfg.sndbuf > ep->cfg.rcvbuf ? ep->cfg.sndbuf : ep->cfg.rcvbuf) * 2;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)))
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+	}
+	if (bind(fd, local, len) || getsockname(fd, (struct sockaddr *)&ss, &sl))
+		goto fail;
+	ep->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						  : ((struct sockaddr_in *)&ss)->sin_port);
+	if (ep->cfg.ip_df >= 0) {
+		int pmtu = ep->cfg.ip_df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+
+		if (local->sa_family == AF_INET6 ?
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)) :
+		    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)))
+			goto fail;
+	}
+	{
+		socklen_t tl = sizeof(ep->base_tos);
+
+		if (local->sa_family == AF_INET6)
+			getsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &ep->base_tos, &tl);
+		else
+			getsockopt(fd, IPPROTO_IP, IP_TOS, &ep->base_tos, &tl);
+		if (ep->base_tos < 0)
+			ep->base_tos = 0;
+	}
+	ep->fd = fd;
+	ep->family = local->sa_family;
+	ep->cookie = socket_cookie(fd);
+	return 0;
+fail:
+	{
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+}
+
+/* MAPS / AUTO: the marker's maps, and our port in its bitmap. */
+static int marker_open(struct pmark_ep *ep)
+{
+	int err;
+
+	if (ep->mode != PMARK_MODE_AUTO && ep->mode != PMARK_MODE_MAPS)
+		return 0;
+	ep->maps = pmark_open(ep->cfg.pin_root);
+	err = ep->maps ? pmark_port_add(ep->maps, ep->port) : -errno;
+	if (!err) {
+		ep->port_registered = true;
+		ep->mode = PMARK_MODE_MAPS;
+		return 0;
+	}
+	if (ep->maps) {
+		pmark_close(ep->maps);
+		ep->maps = NULL;
+	}
+	if (ep->mode == PMARK_MODE_MAPS)
+		return err;
+	snprintf(ep->fallback, sizeof(ep->fallback), "the marker's maps at %s are not usable (%s)",
+		 pmark_pin_root_requested(ep->cfg.pin_root), pmark_strerror(err));
+	pm_log(ep, "%s; falling back to per-packet ancillary data: TTL/hop limit and TOS/traffic "
+	       "class per packet work, %s", ep->fallback,
+	       ep->family == AF_INET6 ? "IPv6 DONTFRAG per packet works too"
+				      : "the IPv4 DF bit cannot be set or cleared per packet");
+	ep->mode = PMARK_MODE_CMSG;
+	return 0;
+}
+
+static void config_defaults(struct pmark_ep_config *c)
+{
+	if (!c->sctp_port)
+		c->sctp_port = 5000;
+	if (!c->mtu)
+		c->mtu = 1280;
+	if (!c->streams)
+		c->streams = 1024;
+	if (!c->sndbuf)
+		c->sndbuf = 1u << 20;
+	if (!c->rcvbuf)
+		c->rcvbuf = 1u << 20;
+}
+
+struct pmark_ep *pmark_ep_open(const struct sockaddr *local, socklen_t len,
+			       const struct pmark_ep_config *cfg)
+{
+	struct pmark_ep_config defaults = PMARK_EP_CONFIG_INIT;
+	struct pmark_ep *ep;
+	int err;
+
+	if (!local || (local->sa_family != AF_INET && local->sa_family != AF_INET6) ||
+	    (cfg && (cfg->mode > PMARK_MODE_OFF || cfg->mtu > 65535 || (cfg->mtu && cfg->mtu < 576)))) {
+		errno = local && (local->sa_family == AF_INET || local->sa_family == AF_INET6) ? EINVAL
+											 : EAFNOSUPPORT;
+		return NULL;
+	}
+	ep = calloc(1, sizeof(*ep));
+	if (!ep)
+		return NULL;
+	ep->cfg = cfg ? *cfg : defaults;
+	config_defaults(&ep->cfg);
+	ep->mode = ep->cfg.mode;
+	ep->fd = ep->wake_fd = -1;
+	pthread_mutex_init(&ep->lock, NULL);
+	pthread_cond_init(&ep->cond, NULL);
+	if ((err = socket_open(ep, local, len)) || (err = marker_open(ep)))
+		goto fail;
+	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ep->wake_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	pm_usrsctp_get();
+	if ((err = -pthread_create(&ep->rx_thread, NULL, rx_thread, ep)))
+		goto fail_stack;
+	ep->rx_started = true;
+	if (ep->cfg.on_recv) {
+		if ((err = -pthread_create(&ep->cb_thread, NULL, pm_callback_thread, ep)))
+			goto fail_stack;
+		ep->cb_started = true;
+	}
+	return ep;
+fail_stack:
+	pmark_ep_close(ep);
+	errno = -err;
+	return NULL;
+fail:
+	if (ep->maps)
+		pmark_close(ep->maps);
+	if (ep->fd >= 0)
+		close(ep->fd);
+	if (ep->wake_fd >= 0)
+		close(ep->wake_fd);
+	free(ep);
+	errno = -err;
+	return NULL;
+}
+
+void pmark_ep_close(struct pmark_ep *ep)
+{
+	struct pmark_conn *c;
+	uint64_t one = 1;
+
+	if (!ep)
+		return;
+	/* Applications' associations first, while the receive thread still runs. */
+	for (;;) {
+		pthread_mutex_lock(&ep->lock);
+		for (c = ep->conns; c && c->closing; c = c->next)
+			;
+		pthread_mutex_unlock(&ep->lock);
+		if (!c)
+			break;
+		pmark_conn_close(c, 2000);
+	}
+	if (ep->listener) {
+		usrsctp_set_upcall(ep->listener, NULL, NULL);
+		usrsctp_close(ep->listener);
+		ep->listener = NULL;
+	}
+	atomic_store(&ep->stopping, true);
+	if (write(ep->wake_fd, &one, sizeof(one)) < 0) {
+		/* eventfd write only fails on overflow: the thread is woken anyway */
+	}
+	pthread_mutex_lock(&ep->lock);
+	pthread_cond_broadcast(&ep->cond);
+	pthread_mutex_unlock(&ep->lock);
+	if (ep->rx_started)
+		pthread_join(ep->rx_thread, NULL);
+	if (ep->cb_started)
+		pthread_join(ep->cb_thread, NULL);
+	pm_usrsctp_put();
+	if (ep->port_registered)
+		pmark_port_del(ep->maps, ep->port);
+	if (ep->maps)
+		pmark_close(ep->maps);
+	close(ep->fd);
+	close(ep->wake_fd);
+	pthread_mutex_destroy(&ep->lock);
+	pthread_cond_destroy(&ep->cond);
+	free(ep);
+}
+
+enum pmark_mode pmark_ep_mode(const struct pmark_ep *ep) { return ep->mode; }
+int pmark_ep_fd(const struct pmark_ep *ep) { return ep->fd; }
+struct pmark_maps *pmark_ep_maps(struct pmark_ep *ep) { return ep->maps; }
+
+const char *pmark_ep_fallback_reason(const struct pmark_ep *ep)
+{
+	return ep->mode == PMARK_MODE_CMSG && ep->fallback[0] ? ep->fallback : NULL;
+}
+
+int pmark_ep_local(const struct pmark_ep *ep, struct sockaddr_storage *out, socklen_t *len)
+{
+	socklen_t l = sizeof(*out);
+
+	if (getsockname(ep->fd, (struct sockaddr *)out, &l))
+		return -errno;
+	if (len)
+		*len = l;
+	return 0;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Internals of the usrsctp-level endpoint: the endpoint (UDP socket, its
+ * receive thread), the associations over it, and how each association maps
+ * the chunks usrsctp emits back to the messages they carry.
+ */
+#ifndef PMARK_EP_INT_H
+#define PMARK_EP_INT_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include "pmark_int.h"
+#include "sctp_wire.h"
+
+struct socket;               /* usrsctp */
+
+/*
+ * Options of one message packed in 32 bits: the key by which a packet's
+ * chunks are grouped (equal key = same IP header) and what a record or the
+ * ancillary data writes.  0 means "no option": the datagram is left alone.
+ */
+#define PM_K_TTL      0x01u
+#define PM_K_TOS      0x02u
+#define PM_K_DF_SET   0x04u
+#define PM_K_DF_CLEAR 0x08u
+#define PM_K_ONCE     0x10u
+static inline uint32_t pm_key_make(uint8_t flags, uint8_t ttl, uint8_t tos, uint8_t mask)
+{
+	return flags ? (uint32_t)flags << 24 | (uint32_t)ttl << 16 | (uint32_t)tos << 8 | mask : 0;
+}
+static inline uint8_t pm_key_flags(uint32_t k) { return k >> 24; }
+static inline uint8_t pm_key_ttl(uint32_t k) { return k >> 16; }
+static inline uint8_t pm_key_tos(uint32_t k) { return k >> 8; }
+static inline uint8_t pm_key_mask(uint32_t k) { return k; }
+
+/* A message waiting for its first chunk, or whose chunks are going out. */
+struct pm_desc {
+	struct pm_desc *prev, *next; /* in its stream's queue, send order */
+	uint32_t len;                /* message length */
+	uint32_t mapped;             /* payload bytes of its chunks seen so far */
+	uint32_t mid;                /* expected SSN (DATA) / MID (I-DATA) */
+	uint32_t key;                /* pm_key of its options, 0 = none */
+	uint32_t expire_ms;
+	bool unordered;
+	uint8_t prefix_len;
+	uint8_t prefix[8];           /* first bytes, to confirm a match */
+};
+
+struct pm_stream {
+	struct pm_desc *head, *tail; /* sent, no chunk seen yet */
+	struct pm_desc *cur;         /* DATA: the message whose chunks are going out */
+	struct pm_desc *active;      /* I-DATA: messages with B seen, no E yet (via next) */
+	uint32_t next_ssn;           /* ordered messages sent on this stream */
+	uint32_t next_umid;          /* I-DATA unordered MIDs */
+	bool has_defaults;
+	struct pmark_opts defaults;
+};
+
+/* What the output path remembers of a TSN it has seen (index tsn & mask). */
+struct pm_tsn_seen {
+	uint32_t tsn;
+	uint32_t key;
+	uint8_t state;               /* 0 free, 1 skipped over (not yet seen), 2 sent */
+};
+
+struct pmark_conn {
+	struct pmark_ep *ep;
+	uintptr_t id;                /* the AF_CONN address usrsctp knows us by */
+	struct sockaddr_storage remote;
+	socklen_t remote_len;
+	struct socket *so;           /* NULL until connected / accepted */
+	bool accepted;               /* handed out by pmark_accept */
+	bool ready;                  /* established and handed to the application */
+	struct pmark_conn *next;     /* in ep->conns */
+	uint64_t born_ns;
+	void *user;
+
+	pthread_mutex_t send_lock;   /* serialises pmark_send: queue order = usrsctp's */
+	pthread_mutex_t map_lock;    /* streams, descs, seen TSNs, records */
+	struct pm_stream *streams;
+	uint32_t nstreams;
+	bool has_defaults;
+	struct pmark_opts defaults;
+	struct pm_tsn_seen *seen;
+	uint32_t seen_mask;
+	bool have_high;
+	uint32_t high_tsn;           /* highest TSN emitted */
+	uint32_t peer_vtag;          /* tag on our packets (0 until learned) */
+	uint32_t my_vtag;            /* tag the peer puts on its packets */
+	struct pmark_assoc *assoc;   /* ring in the maps */
+	bool assoc_failed;
+	pthread_mutex_t out_lock;    /* the scratch below and the order datagrams leave in */
+	struct pm_chunk *chunks;     /* scratch for the output path */
+	uint32_t *group_of, *picked;
+	size_t chunks_cap;
+	uint8_t *out_buf;
+	size_t out_cap;
+
+	pthread_mutex_t rd_lock;     /* one reader at a time; the message being reassembled */
+	uint8_t *rd_buf;             /* callback mode: the message so far */
+	size_t rd_len, rd_cap;
+	bool rd_trunc;
+	struct pmark_msg_info rd_info;
+	int cb_busy;                 /* the callback thread is reading this conn */
+	bool closing;
+
+	pthread_mutex_t ev_lock;     /* upcall events */
+	pthread_cond_t ev_cond;
+	bool readable, writable, ended;
+	int refs;                    /* output calls in progress (registry) */
+
+	_Atomic uint64_t st[32];     /* enum pm_stat */
+	uint32_t cum_ack;
+};
+
+enum pm_stat {
+	PS_MSGS_SENT, PS_BYTES_SENT, PS_MSGS_RCVD, PS_BYTES_RCVD, PS_PACKETS_OUT,
+	PS_DGRAMS_OUT, PS_SEND_ERRORS, PS_SPLIT, PS_DATA_CHUNKS, PS_RETX, PS_UNMAPPED,
+	PS_UNSPLITTABLE, PS_REC_WRITTEN, PS_REC_FAILED, PS_REC_ACKED, PS_REC_RELEASED, PS_REC_OVERWRITTEN,
+	PS_CMSG, PS_SACKS, PS_BAD_IN,
+};
+static inline void pm_count(struct pmark_conn *c, enum pm_stat s, uint64_t n)
+{
+	atomic_fetch_add_explicit(&c->st[s], n, memory_order_relaxed);
+}
+
+struct pmark_ep {
+	enum pmark_mode mode;
+	struct pmark_ep_config cfg;
+	int fd, family, wake_fd;
+	uint64_t cookie;             /* SO_COOKIE of fd: the owner of our records */
+	uint16_t port;               /* local UDP port (registered with the marker) */
+	bool port_registered;
+	struct pmark_maps *maps;
+	char fallback[256];
+	bool warned_df;
+	int base_tos;                /* the socket's own TOS, kept under a tos mask in CMSG mode */
+
+	pthread_t rx_thread, cb_thread;
+	bool rx_started, cb_started;
+	atomic_bool stopping;
+
+	pthread_mutex_t lock;        /* conns list, listening state */
+	pthread_cond_t cond;         /* accept / callback work */
+	struct pmark_conn *conns;
+	struct socket *listener;
+	bool listen_ready;           /* listener upcall fired */
+	bool cb_work;
+};
+
+/* usrsctp_glue.c: one usrsctp per process, conn ids. */
+int pm_usrsctp_get(void);
+void pm_usrsctp_put(void);
+int pm_conn_register(struct pmark_conn *c);
+void pm_conn_unregister(struct pmark_conn *c);   /* waits for output calls to finish */
+struct pmark_conn *pm_conn_lookup(uintptr_t id);  /* takes a ref */
+void pm_conn_unref(struct pmark_conn *c);
+
+/* conn.c */
+struct pmark_conn *pm_conn_new(struct pmark_ep *ep, const struct sockaddr *remote, socklen_t len);
+void pm_conn_free(struct pmark_conn *c);
+int pm_socket_setup(struct pmark_ep *ep, struct socket *so);
+void pm_conn_attach_socket(struct pmark_conn *c, struct socket *so);
+void pm_conn_wait(struct pmark_conn *c, int timeout_ms);
+
+/* output.c: a packet usrsctp wants sent; input.c: a datagram from the peer. */
+int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len);
+void pm_input(struct pmark_conn *c, const uint8_t *pkt, size_t len);
+void pm_release_records(struct pmark_conn *c);
+/* dgram.c: one datagram to the peer, with key's options as ancillary data in CMSG mode. */
+int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t key);
+
+/* chunkmap.c: the options of a DATA chunk (key 0: unmarked).  -ENOENT when
+ * a first transmission matched no message. Needs map_lock. */
+int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data *d,
+		 uint32_t *key, uint32_t *expire_ms, bool *first);
+
+/* send.c */
+uint32_t pm_opts_key(const struct pmark_opts *o);
+void pm_log(struct pmark_ep *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* recv.c */
+void *pm_callback_thread(void *arg);
+void pm_conn_upcall(struct socket *so, void *arg, int flags);
+
+#endif

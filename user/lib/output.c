@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The output path: a packet usrsctp wants sent.  Each DATA chunk is mapped
+ * to its message's options (chunkmap.c); a first transmission gets its
+ * record; then the packet leaves as one datagram per option set, since one
+ * IP header cannot carry two TTLs.  Records are written before the datagram
+ * that needs them is handed to the kernel.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/ip.h>
+#include "ep_int.h"
+
+#define PM_GROUP_CTRL UINT32_MAX
+
+static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
+{
+	if (chunks > c->chunks_cap) {
+		size_t cap = chunks < 64 ? 64 : chunks * 2;
+		struct pm_chunk *ch = realloc(c->chunks, cap * sizeof(*ch));
+		uint32_t *g = realloc(c->group_of, cap * sizeof(*g));
+		uint32_t *p = realloc(c->picked, cap * sizeof(*p));
+
+		if (ch)
+			c->chunks = ch;
+		if (g)
+			c->group_of = g;
+		if (p)
+			c->picked = p;
+		if (!ch || !g || !p)
+			return -ENOMEM;
+		c->chunks_cap = cap;
+	}
+	if (len > c->out_cap) {
+		uint8_t *b = realloc(c->out_buf, len);
+
+		if (!b)
+			return -ENOMEM;
+		c->out_buf = b;
+		c->out_cap = len;
+	}
+	return 0;
+}
+
+static void record_write(struct pmark_conn *c, uint32_t tsn, uint32_t key, uint32_t expire_ms)
+{
+	struct pmark_ep *ep = c->ep;
+	struct pmark_opts o = PMARK_OPTS_INIT;
+	struct pmark_slot *slot;
+	uint8_t f = pm_key_flags(key);
+
+	if (!c->assoc) {
+		if (c->assoc_failed || !c->peer_vtag)
+			goto failed;
+		c->assoc = pmark_assoc_get(ep->maps, c->peer_vtag);
+		if (!c->assoc) {
+			c->assoc_failed = true;
+			pm_log(ep, "no free ring for verification tag 0x%08x (%s): this association's "
+			       "datagrams go out unmarked; attach with more --rings", c->peer_vtag,
+			       pmark_strerror(-errno));
+			goto failed;
+		}
+	}
+	slot = &c->assoc->base[tsn & c->assoc->mask];
+	if ((__atomic_load_n(&slot->flags, __ATOMIC_RELAXED) & PMARK_F_VALID) &&
+	    __atomic_load_n(&slot->vtag, __ATOMIC_RELAXED) == c->peer_vtag &&
+	    __atomic_load_n(&slot->tsn, __ATOMIC_RELAXED) != tsn)
+		pm_count(c, PS_REC_OVERWRITTEN, 1);
+	if (f & PM_K_TTL)
+		o.ttl = pm_key_ttl(key);
+	if (f & PM_K_TOS) {
+		o.tos = pm_key_tos(key);
+		o.tos_mask = pm_key_mask(key);
+	}
+	o.df = f & PM_K_DF_SET ? PMARK_DF_SET : f & PM_K_DF_CLEAR ? PMARK_DF_CLEAR : PMARK_DF_LEAVE;
+	o.once = f & PM_K_ONCE;
+	o.owner = ep->cookie;
+	o.expire_ms = expire_ms;
+	if (pmark_assoc_mark(c->assoc, tsn, &o) == 0) {
+		pm_count(c, PS_REC_WRITTEN, 1);
+		return;
+	}
+failed:
+	pm_count(c, PS_REC_FAILED, 1);
+}
+
+/* The tag on our packets names the association's ring; INIT carries 0. */
+static void learn_tags(struct pmark_conn *c, const uint8_t *pkt, const struct pm_packet *h,
+		       const struct pm_chunk *ch, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t tag;
+
+		if (pm_init_tag(pkt, &ch[i], &tag) == 0)
+			c->my_vtag = tag;
+	}
+	if (!h->vtag || h->vtag == c->peer_vtag)
+		return;
+	if (c->assoc) {   /* a restarted association: its old records are dead */
+		pm_count(c, PS_REC_RELEASED, atomic_load(&c->st[PS_REC_WRITTEN]) -
+			 atomic_load(&c->st[PS_REC_ACKED]) - atomic_load(&c->st[PS_REC_RELEASED]) -
+			 atomic_load(&c->st[PS_REC_OVERWRITTEN]));
+		pmark_assoc_put(c->assoc, true);
+		c->assoc = NULL;
+	}
+	c->peer_vtag = h->vtag;
+	c->assoc_failed = false;
+}
+
+/* Group key of every chunk; returns how many distinct data groups there are. */
+static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, size_t n, bool *has_ctrl,
+		      bool *has_auth)
+{
+	uint32_t first_key = 0;
+	int groups = 0;
+
+	*has_ctrl = *has_auth = false;
+	pthread_mutex_lock(&c->map_lock);
+	for (size_t i = 0; i < n; i++) {
+		const struct pm_chunk *ch = &c->chunks[i];
+		struct pm_data d;
+		uint32_t key, expire_ms;
+		bool first;
+
+		if (!pm_is_data(ch->type) || pm_data_parse(pkt, ch, &d)) {
+			c->group_of[i] = PM_GROUP_CTRL;
+			*has_ctrl = true;
+			*has_auth |= ch->type == PM_CHUNK_AUTH;
+			continue;
+		}
+		if (pm_chunk_key(c, pkt, &d, &key, &expire_ms, &first))
+			pm_count(c, PS_UNMAPPED, 1);
+		pm_count(c, first ? PS_DATA_CHUNKS : PS_RETX, 1);
+		if (first && key && c->ep->maps)
+			record_write(c, d.tsn, key, expire_ms);
+		c->group_of[i] = key;
+		if (groups == 0) {
+			first_key = key;
+			groups = 1;
+		} else if (key != first_key) {
+			groups = 2;  /* enough to know a split is needed */
+		}
+	}
+	pthread_mutex_unlock(&c->map_lock);
+	return groups;
+}
+
+static uint32_t first_data_key(const struct pmark_conn *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c->group_of[i] != PM_GROUP_CTRL)
+			return c->group_of[i];
+	return 0;
+}
+
+static int emit(struct pmark_conn *c, const uint8_t *pkt, size_t n, uint32_t key, bool with_ctrl,
+		bool with_data)
+{
+	size_t k = 0, len;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t g = c->group_of[i];
+
+		if ((g == PM_GROUP_CTRL && with_ctrl) || (g != PM_GROUP_CTRL && with_data && g == key))
+			c->picked[k++] = (uint32_t)i;
+	}
+	if (!k)
+		return 0;
+	len = pm_build(pkt, c->chunks, c->picked, k, c->out_buf);
+	return pm_send_dgram(c, c->out_buf, len, key);
+}
+
+/*
+ * Cut the packet: control chunks ride with the unmarked data if there is
+ * any, else go first and alone (a TTL-limited probe must not take a SACK or
+ * FORWARD-TSN down with it); then one datagram per option set, chunks in
+ * their order.
+ */
+static int send_split(struct pmark_conn *c, const uint8_t *pkt, size_t n, bool has_ctrl)
+{
+	uint32_t *done = c->picked + n;   /* scratch: keys already sent */
+	size_t ndone = 0;
+	bool zero_group = false;
+	int err = 0, rc;
+
+	for (size_t i = 0; i < n; i++)
+		zero_group |= c->group_of[i] == 0;
+	if (has_ctrl && !zero_group)
+		err = emit(c, pkt, n, 0, true, false);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t key = c->group_of[i];
+		bool sent = false;
+
+		if (key == PM_GROUP_CTRL)
+			continue;
+		for (size_t j = 0; j < ndone; j++)
+			sent |= done[j] == key;
+		if (sent)
+			continue;
+		done[ndone++] = key;
+		rc = emit(c, pkt, n, key, key == 0, true);
+		if (rc)
+			err = rc;
+	}
+	pm_count(c, PS_SPLIT, 1);
+	return err;
+}
+
+int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len)
+{
+	struct pm_packet h;
+	size_t total = 0;
+	bool has_ctrl, has_auth;
+	uint32_t key;
+	int n, groups, err;
+
+	pm_count(c, PS_PACKETS_OUT, 1);
+	if (c->ep->mode == PMARK_MODE_OFF)
+		return pm_send_dgram(c, pkt, len, 0);
+	pthread_mutex_lock(&c->out_lock);
+	n = pm_packet_parse(pkt, len, &h, c->chunks, c->chunks_cap, &total);
+	if (n >= 0 && total > (size_t)n) {
+		if (scratch_fit(c, total, len)) {
+			n = -ENOMEM;
+		} else {
+			n = pm_packet_parse(pkt, len, &h, c->chunks, c->chunks_cap, &total);
+		}
+	}
+	if (n >= 0 && scratch_fit(c, (size_t)n * 2 + 1, len))
+		n = -ENOMEM;
+	if (n < 0) {     /* usrsctp's own packet does not parse: send it unmarked */
+		pthread_mutex_unlock(&c->out_lock);
+		return pm_send_dgram(c, pkt, len, 0);
+	}
+	pthread_mutex_lock(&c->map_lock);
+	learn_tags(c, pkt, &h, c->chunks, (size_t)n);
+	pthread_mutex_unlock(&c->map_lock);
+	groups = map_chunks(c, pkt, (size_t)n, &has_ctrl, &has_auth);
+	key = first_data_key(c, (size_t)n);
+	if (groups == 2 && has_auth) {
+		/* AUTH covers the chunks after it: cutting would break it. */
+		pm_count(c, PS_UNSPLITTABLE, 1);
+		err = pm_send_dgram(c, pkt, len, key);
+	} else if (groups == 2 || (has_ctrl && !has_auth && (pm_key_flags(key) & PM_K_TTL))) {
+		err = send_split(c, pkt, (size_t)n, has_ctrl);
+	} else {
+		err = pm_send_dgram(c, pkt, len, key);
+	}
+	pthread_mutex_unlock(&c->out_lock);
+	return err;
+}

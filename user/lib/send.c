@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Sending a message: resolve its options (message > stream > association),
+ * queue a descriptor on its stream, hand the bytes to usrsctp.  The send
+ * lock makes the order of descriptors on a stream the order usrsctp queues
+ * the messages in, which is what lets the output path find a chunk's message.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <usrsctp.h>
+#include "ep_int.h"
+
+void pm_log(struct pmark_ep *ep, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ep->cfg.log)
+		ep->cfg.log(msg, ep->cfg.log_ctx);
+	else
+		fprintf(stderr, "libpmark: %s\n", msg);
+}
+
+uint32_t pm_opts_key(const struct pmark_opts *o)
+{
+	uint8_t flags = 0, ttl = 0, tos = 0, mask = 0;
+
+	if (o->ttl != PMARK_LEAVE) {
+		flags |= PM_K_TTL;
+		ttl = (uint8_t)o->ttl;
+	}
+	if (o->tos != PMARK_LEAVE) {
+		flags |= PM_K_TOS;
+		tos = (uint8_t)o->tos;
+		mask = o->tos_mask ? (uint8_t)o->tos_mask : 0xff;
+	}
+	if (o->df == PMARK_DF_SET)
+		flags |= PM_K_DF_SET;
+	else if (o->df == PMARK_DF_CLEAR)
+		flags |= PM_K_DF_CLEAR;
+	if (!flags)
+		return 0;            /* once or expiry alone change nothing on the wire */
+	if (o->once)
+		flags |= PM_K_ONCE;
+	return pm_key_make(flags, ttl, tos, mask);
+}
+
+/* A field left at "leave" takes the next level's value. */
+static void merge(struct pmark_opts *into, const struct pmark_opts *from)
+{
+	if (into->ttl == PMARK_LEAVE)
+		into->ttl = from->ttl;
+	if (into->tos == PMARK_LEAVE) {
+		into->tos = from->tos;
+		into->tos_mask = from->tos_mask;
+	}
+	if (into->df == PMARK_DF_LEAVE)
+		into->df = from->df;
+	if (!into->expire_ms)
+		into->expire_ms = from->expire_ms;
+	into->once = into->once || from->once;
+}
+
+/* Defaults may leave every field (only once, say): check the fields given. */
+static int check_defaults(const struct pmark_opts *o)
+{
+	struct pmark_opts probe = *o;
+
+	if (probe.ttl == PMARK_LEAVE && probe.tos == PMARK_LEAVE && probe.df == PMARK_DF_LEAVE)
+		probe.ttl = 64;
+	return pmark_opts_validate(&probe, NULL);
+}
+
+static struct pm_stream *stream_get(struct pmark_conn *c, uint16_t sid)
+{
+	if (sid >= c->nstreams) {
+		uint32_t n = c->nstreams ? c->nstreams : 16;
+		struct pm_stream *s;
+
+		while (n <= sid)
+			n *= 2;
+		if (n > 65536)
+			n = 65536;
+		s = realloc(c->streams, n * sizeof(*s));
+		if (!s)
+			return NULL;
+		memset(s + c->nstreams, 0, (n - c->nstreams) * sizeof(*s));
+		c->streams = s;
+		c->nstreams = n;
+	}
+	return &c->streams[sid];
+}
+
+int pmark_conn_set_defaults(struct pmark_conn *c, const struct pmark_opts *o)
+{
+	int err = o ? check_defaults(o) : 0;
+
+	if (!c || err)
+		return c ? err : -EINVAL;
+	pthread_mutex_lock(&c->map_lock);
+	c->has_defaults = o != NULL;
+	if (o)
+		c->defaults = *o;
+	pthread_mutex_unlock(&c->map_lock);
+	return 0;
+}
+
+int pmark_stream_set_defaults(struct pmark_conn *c, uint16_t stream, const struct pmark_opts *o)
+{
+	struct pm_stream *s;
+	int err = o ? check_defaults(o) : 0;
+
+	if (!c || err)
+		return c ? err : -EINVAL;
+	pthread_mutex_lock(&c->map_lock);
+	s = stream_get(c, stream);
+	if (s) {
+		s->has_defaults = o != NULL;
+		if (o)
+			s->defaults = *o;
+	}
+	pthread_mutex_unlock(&c->map_lock);
+	return s ? 0 : -ENOMEM;
+}
+
+static int check_send(const struct pmark_conn *c, size_t len, const struct pmark_send_opts *so)
+{
+	if (!c || (len && !so) || len == 0)
+		return -EINVAL;
+	if (so->ip && check_defaults(so->ip))
+		return -EINVAL;
+	if (so->pr != PMARK_PR_NONE && so->pr != PMARK_PR_RTX && so->pr != PMARK_PR_TTL)
+		return -EINVAL;
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	if (so->stream >= c->ep->cfg.streams)
+		return -EINVAL;      /* usrsctp would refuse it only after queueing state */
+	if (!c->so)
+		return -ENOTCONN;
+	return 0;
+}
+
+/* Queue the message's descriptor; returns it, or NULL with nothing queued. */
+static struct pm_desc *desc_queue(struct pmark_conn *c, const void *buf, size_t len,
+				  const struct pmark_send_opts *so, int *err)
+{
+	struct pmark_opts o = PMARK_OPTS_INIT;
+	struct pm_stream *s;
+	struct pm_desc *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_lock(&c->map_lock);
+	s = stream_get(c, so->stream);
+	if (!s) {
+		pthread_mutex_unlock(&c->map_lock);
+		free(d);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (so->ip)
+		o = *so->ip;
+	if (s->has_defaults)
+		merge(&o, &s->defaults);
+	if (c->has_defaults)
+		merge(&o, &c->defaults);
+	d->key = pm_opts_key(&o);
+	d->expire_ms = o.expire_ms;
+	d->len = (uint32_t)len;
+	d->unordered = so->unordered;
+	d->mid = so->unordered ? s->next_umid++ : s->next_ssn++;
+	d->prefix_len = len < sizeof(d->prefix) ? (uint8_t)len : sizeof(d->prefix);
+	memcpy(d->prefix, buf, d->prefix_len);
+	d->prev = s->tail;
+	if (s->tail)
+		s->tail->next = d;
+	else
+		s->head = d;
+	s->tail = d;
+	pthread_mutex_unlock(&c->map_lock);
+	return d;
+}
+
+/* usrsctp refused the message: take its descriptor back (no chunk of it left). */
+static void desc_cancel(struct pmark_conn *c, uint16_t sid, struct pm_desc *d)
+{
+	struct pm_stream *s;
+
+	pthread_mutex_lock(&c->map_lock);
+	s = &c->streams[sid];
+	if (d->unordered)
+		s->next_umid--;
+	else
+		s->next_ssn--;
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		s->head = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	else
+		s->tail = d->prev;
+	pthread_mutex_unlock(&c->map_lock);
+	free(d);
+}
+
+int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct pmark_send_opts *so)
+{
+	struct sctp_sendv_spa spa;
+	struct pm_desc *d = NULL;
+	int err = check_send(c, len, so);
+
+	if (err)
+		return err;
+	memset(&spa, 0, sizeof(spa));
+	spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
+	spa.sendv_sndinfo.snd_sid = so->stream;
+	spa.sendv_sndinfo.snd_ppid = htonl(so->ppid);
+	spa.sendv_sndinfo.snd_flags = so->unordered ? SCTP_UNORDERED : 0;
+	if (so->pr != PMARK_PR_NONE) {
+		spa.sendv_flags |= SCTP_SEND_PRINFO_VALID;
+		spa.sendv_prinfo.pr_policy = so->pr == PMARK_PR_RTX ? SCTP_PR_SCTP_RTX : SCTP_PR_SCTP_TTL;
+		spa.sendv_prinfo.pr_value = so->pr_value;
+	}
+	pthread_mutex_lock(&c->send_lock);
+	if (c->ep->mode != PMARK_MODE_OFF && !(d = desc_queue(c, buf, len, so, &err)))
+		goto out;
+	for (;;) {
+		if (usrsctp_sendv(c->so, buf, len, NULL, 0, &spa, sizeof(spa), SCTP_SENDV_SPA, 0) >= 0) {
+			err = 0;
+			break;
+		}
+		err = -errno;
+		if (err != -EWOULDBLOCK && err != -EAGAIN)
+			break;
+		/* Send buffer full: wait for usrsctp to free space (SACKs). */
+		if (!c->so || c->ended) {
+			err = -EPIPE;
+			break;
+		}
+		pm_conn_wait(c, 50);
+	}
+	if (err && d)
+		desc_cancel(c, so->stream, d);
+	if (!err) {
+		pm_count(c, PS_MSGS_SENT, 1);
+		pm_count(c, PS_BYTES_SENT, len);
+	}
+out:
+	pthread_mutex_unlock(&c->send_lock);
+	return err;
+}
