@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Helpers for the tests of real usrsctp associations (pmark-send to
+# pmark-sink across the S - R - D topology of lib.sh).  Source after lib.sh.
+#
+#   sink_start NAME NS ARGS...   pmark-sink in NS, waits for "listening on";
+#                                 output in $LIB_TMP/NAME.out
+#   sink_wait NAME [SECONDS]     wait for it to exit (it was given --once or --count)
+#   send_run NAME NS ARGS...     pmark-send in NS, output in $LIB_TMP/NAME.out,
+#                                 --json output parsed with json_get
+#   json_get FILE KEY            a top-level number or string of a JSON object
+#                                 (the last object in FILE when several)
+#   marks_check PCAP PORT ARGS.. tests/net/check_marks.py, sets MK_<name> for
+#                                 every count it prints (MK_ok, MK_mislabeled...)
+
+SINK_BIN=${SINK_BIN:-$TOP_DIR/build/pmark-sink}
+SEND_BIN=${SEND_BIN:-$TOP_DIR/build/pmark-send}
+CHECK_MARKS=$TOP_DIR/tests/net/check_marks.py
+declare -A SINK_PID=()
+
+sink_start()
+{
+	local name=$1 ns=$2 i pid
+	shift 2
+	in_ns "$ns" "$SINK_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err" &
+	pid=$!
+	track_pid "$pid"
+	SINK_PID[$name]=$pid
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening on" "$LIB_TMP/$name.out" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "pmark-sink $* did not start:" "$(cat "$LIB_TMP/$name.err")"
+	return 1
+}
+
+sink_wait()
+{
+	local name=$1 secs=${2:-20} pid=${SINK_PID[$1]} i rc
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	forget_pid "$pid"
+	return $rc
+}
+
+send_run()
+{
+	local name=$1 ns=$2
+	shift 2
+	in_ns "$ns" "$SEND_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
+	local rc=$?
+	[ $rc = 0 ] || diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"
+	return $rc
+}
+
+json_get()
+{
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+objs = []
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("{"):
+        try:
+            objs.append(json.loads(line))
+        except ValueError:
+            pass
+if not objs:
+    try:
+        objs = [json.load(open(sys.argv[1]))]
+    except ValueError:
+        sys.exit(1)
+cur = objs[-1]
+for part in sys.argv[2].split("."):
+    if not isinstance(cur, dict) or part not in cur:
+        sys.exit(1)
+    cur = cur[part]
+print(cur)
+PY
+}
+
+marks_check()
+{
+	local pcap=$1 port=$2 line kv
+	shift 2
+	line=$(python3 "$CHECK_MARKS" "$pcap" --port "$port" "$@" 2>"$LIB_TMP/marks.err") || {
+		diag "check_marks failed:" "$(cat "$LIB_TMP/marks.err")"
+		return 1
+	}
+	MK_LINE=$line
+	for kv in $line; do
+		printf -v "MK_${kv%%=*}" '%s' "${kv#*=}"
+	done
+	[ -s "$LIB_TMP/marks.err" ] && diag "$(cat "$LIB_TMP/marks.err")"
+	return 0
+}
