@@ -164,3 +164,69 @@ int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data 
 		free(m);
 	return m ? 0 : -ENOENT;
 }
+
+/* Queue the message's descriptor; returns it, or NULL with nothing queued. */
+struct pm_desc *pm_desc_push(struct pmark_conn *c, const void *buf, size_t len,
+				  const struct pmark_send_opts *so, int *err)
+{
+	struct pmark_opts o = PMARK_OPTS_INIT;
+	struct pm_stream *s;
+	struct pm_desc *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_lock(&c->map_lock);
+	s = pm_stream_get(c, so->stream);
+	if (!s) {
+		pthread_mutex_unlock(&c->map_lock);
+		free(d);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (so->ip)
+		o = *so->ip;
+	if (s->has_defaults)
+		pm_opts_merge(&o, &s->defaults);
+	if (c->has_defaults)
+		pm_opts_merge(&o, &c->defaults);
+	d->key = pm_opts_key(&o);
+	d->expire_ms = o.expire_ms;
+	d->len = (uint32_t)len;
+	d->unordered = so->unordered;
+	d->mid = so->unordered ? s->next_umid++ : s->next_ssn++;
+	d->prefix_len = len < sizeof(d->prefix) ? (uint8_t)len : sizeof(d->prefix);
+	memcpy(d->prefix, buf, d->prefix_len);
+	d->prev = s->tail;
+	if (s->tail)
+		s->tail->next = d;
+	else
+		s->head = d;
+	s->tail = d;
+	pthread_mutex_unlock(&c->map_lock);
+	return d;
+}
+
+/* usrsctp refused the message: take its descriptor back (no chunk of it left). */
+void pm_desc_cancel(struct pmark_conn *c, uint16_t sid, struct pm_desc *d)
+{
+	struct pm_stream *s;
+
+	pthread_mutex_lock(&c->map_lock);
+	s = &c->streams[sid];
+	if (d->unordered)
+		s->next_umid--;
+	else
+		s->next_ssn--;
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		s->head = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	else
+		s->tail = d->prev;
+	pthread_mutex_unlock(&c->map_lock);
+	free(d);
+}

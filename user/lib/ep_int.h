@@ -176,8 +176,21 @@ int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t
 int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data *d,
 		 uint32_t *key, uint32_t *expire_ms, bool *first);
 
+/*
+ * Queue the descriptor of a message about to be given to usrsctp (options
+ * resolved message > stream > association); NULL with *err when nothing was
+ * queued.  pm_desc_cancel takes it back when usrsctp refused the message.
+ */
+struct pm_desc *pm_desc_push(struct pmark_conn *c, const void *buf, size_t len,
+			     const struct pmark_send_opts *so, int *err);
+void pm_desc_cancel(struct pmark_conn *c, uint16_t sid, struct pm_desc *d);
+
 /* send.c */
 uint32_t pm_opts_key(const struct pmark_opts *o);
+/* Fields of into left at "leave" take from's value; once is or-ed. */
+void pm_opts_merge(struct pmark_opts *into, const struct pmark_opts *from);
+/* The state of a stream, grown on first use; NULL when out of memory.  Needs map_lock. */
+struct pm_stream *pm_stream_get(struct pmark_conn *c, uint16_t sid);
 void pm_log(struct pmark_ep *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* recv.c */

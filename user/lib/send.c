@@ -52,7 +52,7 @@ uint32_t pm_opts_key(const struct pmark_opts *o)
 }
 
 /* A field left at "leave" takes the next level's value. */
-static void merge(struct pmark_opts *into, const struct pmark_opts *from)
+void pm_opts_merge(struct pmark_opts *into, const struct pmark_opts *from)
 {
 	if (into->ttl == PMARK_LEAVE)
 		into->ttl = from->ttl;
@@ -77,7 +77,7 @@ static int check_defaults(const struct pmark_opts *o)
 	return pmark_opts_validate(&probe, NULL);
 }
 
-static struct pm_stream *stream_get(struct pmark_conn *c, uint16_t sid)
+struct pm_stream *pm_stream_get(struct pmark_conn *c, uint16_t sid)
 {
 	if (sid >= c->nstreams) {
 		uint32_t n = c->nstreams ? c->nstreams : 16;
@@ -119,7 +119,7 @@ int pmark_stream_set_defaults(struct pmark_conn *c, uint16_t stream, const struc
 	if (!c || err)
 		return c ? err : -EINVAL;
 	pthread_mutex_lock(&c->map_lock);
-	s = stream_get(c, stream);
+	s = pm_stream_get(c, stream);
 	if (s) {
 		s->has_defaults = o != NULL;
 		if (o)
@@ -146,72 +146,6 @@ static int check_send(const struct pmark_conn *c, size_t len, const struct pmark
 	return 0;
 }
 
-/* Queue the message's descriptor; returns it, or NULL with nothing queued. */
-static struct pm_desc *desc_queue(struct pmark_conn *c, const void *buf, size_t len,
-				  const struct pmark_send_opts *so, int *err)
-{
-	struct pmark_opts o = PMARK_OPTS_INIT;
-	struct pm_stream *s;
-	struct pm_desc *d = calloc(1, sizeof(*d));
-
-	if (!d) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	pthread_mutex_lock(&c->map_lock);
-	s = stream_get(c, so->stream);
-	if (!s) {
-		pthread_mutex_unlock(&c->map_lock);
-		free(d);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	if (so->ip)
-		o = *so->ip;
-	if (s->has_defaults)
-		merge(&o, &s->defaults);
-	if (c->has_defaults)
-		merge(&o, &c->defaults);
-	d->key = pm_opts_key(&o);
-	d->expire_ms = o.expire_ms;
-	d->len = (uint32_t)len;
-	d->unordered = so->unordered;
-	d->mid = so->unordered ? s->next_umid++ : s->next_ssn++;
-	d->prefix_len = len < sizeof(d->prefix) ? (uint8_t)len : sizeof(d->prefix);
-	memcpy(d->prefix, buf, d->prefix_len);
-	d->prev = s->tail;
-	if (s->tail)
-		s->tail->next = d;
-	else
-		s->head = d;
-	s->tail = d;
-	pthread_mutex_unlock(&c->map_lock);
-	return d;
-}
-
-/* usrsctp refused the message: take its descriptor back (no chunk of it left). */
-static void desc_cancel(struct pmark_conn *c, uint16_t sid, struct pm_desc *d)
-{
-	struct pm_stream *s;
-
-	pthread_mutex_lock(&c->map_lock);
-	s = &c->streams[sid];
-	if (d->unordered)
-		s->next_umid--;
-	else
-		s->next_ssn--;
-	if (d->prev)
-		d->prev->next = d->next;
-	else
-		s->head = d->next;
-	if (d->next)
-		d->next->prev = d->prev;
-	else
-		s->tail = d->prev;
-	pthread_mutex_unlock(&c->map_lock);
-	free(d);
-}
-
 int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct pmark_send_opts *so)
 {
 	struct sctp_sendv_spa spa;
@@ -231,7 +165,7 @@ int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct p
 		spa.sendv_prinfo.pr_value = so->pr_value;
 	}
 	pthread_mutex_lock(&c->send_lock);
-	if (c->ep->mode != PMARK_MODE_OFF && !(d = desc_queue(c, buf, len, so, &err)))
+	if (c->ep->mode != PMARK_MODE_OFF && !(d = pm_desc_push(c, buf, len, so, &err)))
 		goto out;
 	for (;;) {
 		if (usrsctp_sendv(c->so, buf, len, NULL, 0, &spa, sizeof(spa), SCTP_SENDV_SPA, 0) >= 0) {
@@ -249,7 +183,7 @@ int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct p
 		pm_conn_wait(c, 50);
 	}
 	if (err && d)
-		desc_cancel(c, so->stream, d);
+		pm_desc_cancel(c, so->stream, d);
 	if (!err) {
 		pm_count(c, PS_MSGS_SENT, 1);
 		pm_count(c, PS_BYTES_SENT, len);
