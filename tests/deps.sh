@@ -2,7 +2,7 @@
 # deps.sh check|install: the Debian packages pmark builds and tests with.
 # `check` exits non-zero when something is missing; `install` apt-gets it.
 set -u
-PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libusrsctp-dev pkg-config
+PKGS="clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libusrsctp-dev pkg-config
 iproute2 tcpdump tshark nftables python3 util-linux procps passwd make gcc"
 
 missing=""
