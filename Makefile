@@ -108,7 +108,7 @@ bench: need-deps
 
 $(BUILD)/pmark.pc: Makefile | $(BUILD)
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
-		'Name: pmark' 'Description: per-message IP options for SCTP over UDP (record API)' \
+		'Name: pmark' 'Description: per-message IP options for SCTP over UDP' \
 		'Version: 0.1.0' 'Requires.private: libbpf' 'Cflags: -I$${includedir}' \
 		'Libs: -L$${libdir} -lpmark' 'Libs.private: -lusrsctp -lpthread' > $@
 
