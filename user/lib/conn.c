@@ -31,7 +31,7 @@ struct pmark_conn *pm_conn_new(struct pmark_ep *ep, const struct sockaddr *remot
 	pthread_mutex_init(&c->out_lock, NULL);
 	pthread_mutex_init(&c->rd_lock, NULL);
 	pthread_mutex_init(&c->ev_lock, NULL);
-	pthread_cond_init(&c->ev_cond, NULL);
+	pm_cond_init(&c->ev_cond);
 	if (pm_conn_register(c)) {
 		free(c->seen);
 		free(c);
@@ -116,6 +116,16 @@ void pm_conn_upcall(struct socket *so, void *arg, int flags)
 		pthread_cond_broadcast(&c->ep->cond);
 		pthread_mutex_unlock(&c->ep->lock);
 	}
+}
+
+void pm_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &a);
+	pthread_condattr_destroy(&a);
 }
 
 static void deadline_after(struct timespec *ts, int ms)

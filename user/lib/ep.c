@@ -189,7 +189,8 @@ static int marker_open(struct pmark_ep *ep)
 	if (ep->mode == PMARK_MODE_MAPS)
 		return err;
 	snprintf(ep->fallback, sizeof(ep->fallback), "the marker's maps at %s are not usable (%s)",
-		 pmark_pin_root_requested(ep->cfg.pin_root), pmark_strerror(err));
+		 pmark_pin_root_requested(ep->cfg.pin_root),
+		 err == -ENOENT ? "nothing attached there" : strerror(-err));
 	pm_log(ep, "%s; falling back to per-packet ancillary data: TTL/hop limit and TOS/traffic "
 	       "class per packet work, %s", ep->fallback,
 	       ep->family == AF_INET6 ? "IPv6 DONTFRAG per packet works too"
@@ -233,7 +234,7 @@ struct pmark_ep *pmark_ep_open(const struct sockaddr *local, socklen_t len,
 	ep->mode = ep->cfg.mode;
 	ep->fd = ep->wake_fd = -1;
 	pthread_mutex_init(&ep->lock, NULL);
-	pthread_cond_init(&ep->cond, NULL);
+	pm_cond_init(&ep->cond);
 	if ((err = socket_open(ep, local, len)) || (err = marker_open(ep)))
 		goto fail;
 	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

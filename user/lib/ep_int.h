@@ -101,6 +101,7 @@ struct pmark_conn {
 	uint8_t *rd_buf;             /* callback mode: the message so far */
 	size_t rd_len, rd_cap;
 	bool rd_trunc;
+	size_t rd_full;              /* bytes of the message, kept or dropped */
 	struct pmark_msg_info rd_info;
 	int cb_busy;                 /* the callback thread is reading this conn */
 	bool closing;
@@ -148,6 +149,9 @@ struct pmark_ep {
 	bool listen_ready;           /* listener upcall fired */
 	bool cb_work;
 };
+
+/* Condition variables timed on CLOCK_MONOTONIC (all deadlines here are). */
+void pm_cond_init(pthread_cond_t *cond);
 
 /* usrsctp_glue.c: one usrsctp per process, conn ids. */
 int pm_usrsctp_get(void);

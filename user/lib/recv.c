@@ -18,7 +18,7 @@
  * complete (would block), -ENOTCONN: the association has ended.
  */
 static int read_some(struct pmark_conn *c, uint8_t *buf, size_t cap, size_t *len, bool *trunc,
-		     struct pmark_msg_info *info)
+		     size_t *full, struct pmark_msg_info *info)
 {
 	for (;;) {
 		uint8_t sink[4096];
@@ -42,6 +42,7 @@ static int read_some(struct pmark_conn *c, uint8_t *buf, size_t cap, size_t *len
 			*len += (size_t)n;
 		else
 			*trunc = true;
+		*full += (size_t)n;
 		if (infotype == SCTP_RECVV_RCVINFO) {
 			info->stream = rcv.rcv_sid;
 			info->ppid = ntohl(rcv.rcv_ppid);
@@ -66,24 +67,23 @@ ssize_t pmark_recv(struct pmark_conn *c, void *buf, size_t cap, struct pmark_msg
 		return -EBUSY;       /* the callback gets the messages */
 	pthread_mutex_lock(&c->rd_lock);
 	for (;;) {
-		size_t full;
 		int rc;
 
 		if (!c->so) {
 			ret = 0;
 			break;
 		}
-		full = c->rd_len;    /* bytes of a message begun by an earlier call that timed out */
-		rc = read_some(c, buf, cap, &c->rd_len, &c->rd_trunc, &c->rd_info);
+		rc = read_some(c, buf, cap, &c->rd_len, &c->rd_trunc, &c->rd_full, &c->rd_info);
 		if (rc == 1) {
 			c->rd_info.conn = c;
 			c->rd_info.truncated = c->rd_trunc;
 			if (info)
 				*info = c->rd_info;
-			ret = (ssize_t)c->rd_len;
+			ret = (ssize_t)c->rd_full;
 			pm_count(c, PS_MSGS_RCVD, 1);
-			pm_count(c, PS_BYTES_RCVD, c->rd_len);
+			pm_count(c, PS_BYTES_RCVD, c->rd_full);
 			c->rd_len = 0;
+			c->rd_full = 0;
 			c->rd_trunc = false;
 			break;
 		}
@@ -91,7 +91,6 @@ ssize_t pmark_recv(struct pmark_conn *c, void *buf, size_t cap, struct pmark_msg
 			ret = 0;
 			break;
 		}
-		(void)full;
 		if (pmark_now_ns() >= deadline) {
 			ret = -ETIMEDOUT;
 			break;
@@ -120,7 +119,7 @@ static bool deliver(struct pmark_conn *c)
 				c->rd_cap = cap;
 			}
 		}
-		rc = read_some(c, c->rd_buf, c->rd_cap, &c->rd_len, &c->rd_trunc, &c->rd_info);
+		rc = read_some(c, c->rd_buf, c->rd_cap, &c->rd_len, &c->rd_trunc, &c->rd_full, &c->rd_info);
 		if (rc <= 0) {
 			pthread_mutex_unlock(&c->rd_lock);
 			return rc == 0;
@@ -128,9 +127,10 @@ static bool deliver(struct pmark_conn *c)
 		c->rd_info.conn = c;
 		c->rd_info.truncated = c->rd_trunc;
 		pm_count(c, PS_MSGS_RCVD, 1);
-		pm_count(c, PS_BYTES_RCVD, c->rd_len);
+		pm_count(c, PS_BYTES_RCVD, c->rd_full);
 		ep->cfg.on_recv(&c->rd_info, c->rd_buf, c->rd_len, ep->cfg.recv_ctx);
 		c->rd_len = 0;
+		c->rd_full = 0;
 		c->rd_trunc = false;
 	}
 }

@@ -173,6 +173,9 @@ int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct p
 			break;
 		}
 		err = -errno;
+		/* usrsctp says ENOENT / ECONNRESET for an association that is gone. */
+		if (err == -ENOENT || err == -ECONNRESET || err == -ENOTCONN || err == -ESHUTDOWN)
+			err = -EPIPE;
 		if (err != -EWOULDBLOCK && err != -EAGAIN)
 			break;
 		/* Send buffer full: wait for usrsctp to free space (SACKs). */
