@@ -17,6 +17,8 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 PMARKCTL=$TOP/build/pmarkctl
 SENDER=$TOP/build/tests/sctp_udp_send
+SEND=$TOP/build/pmark-send
+SINK=$TOP/build/pmark-sink
 S=pmdemo-snd-$$ R=pmdemo-rtr-$$ D=pmdemo-rcv-$$
 PIN=/sys/fs/bpf/pmark-demo-$$
 WORK=$(mktemp -d /tmp/pmark-demo.XXXXXX)
@@ -38,10 +40,10 @@ trap 'exit 130' INT TERM
 die() { echo "pmark-demo: $*" >&2; exit 1; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Show a command the way a user would type it, then run it.
-run() { printf '$ %s\n' "$*" | sed "s|$PMARKCTL|pmarkctl|; s|--pin-root $PIN ||"; "$@"; }
+run() { printf '$ %s\n' "$*" | sed "s|$PMARKCTL|pmarkctl|; s|$SEND|pmark-send|; s|$SINK|pmark-sink|; s|--pin-root $PIN ||"; "$@"; }
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, BPF)"
-for f in "$PMARKCTL" "$SENDER"; do [ -x "$f" ] || die "$f missing: run make"; done
+for f in "$PMARKCTL" "$SENDER" "$SEND" "$SINK"; do [ -x "$f" ] || die "$f missing: run make"; done
 for c in ip tcpdump tshark; do command -v "$c" >/dev/null || die "$c missing: run make deps"; done
 
 step "topology: sender -- router -- receiver"
@@ -107,6 +109,35 @@ tshark -r "$WORK/icmp.pcap" "${TSHARK_OPTS[@]}" -Y icmp.type==11 -T fields -E se
 
 step "the marker's counters"
 run "$PMARKCTL" --pin-root "$PIN" stats | awk '$2 != 0'
+
+step "a real association: pmark-sink in the receiver, pmark-send in the sender"
+echo "4 threads share one association; thread i asks for TTL 20+i and DSCP 10+i;"
+echo "3000-byte messages are cut by SCTP into 3 DATA chunks, every one must carry them."
+run "$PMARKCTL" --pin-root "$PIN" ports add 5002 || die "ports add failed"
+ip netns exec "$D" "$SINK" --once 10.72.2.1:5001 >"$WORK/sink.out" 2>&1 &
+SINK_PID=$!
+ip netns exec "$R" tcpdump -i vr0 -U --immediate-mode -n -w "$WORK/assoc.pcap" "udp port 5002" 2>/dev/null &
+TCPDUMPS+=($!)
+sleep 1
+run ip netns exec "$S" "$SEND" --pin-root "$PIN" --bind 10.72.1.1:5002 --threads 4 --count 3 --rate 40 \
+	--size 3000 --per-thread-options --ttl 20 --dscp 10 --quiet 10.72.2.1:5001 || die "pmark-send failed"
+wait "$SINK_PID"
+sleep 0.5
+for p in "${TCPDUMPS[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+TCPDUMPS=()
+echo "receiver: $(tail -n 1 "$WORK/sink.out")"
+
+step "what the router received from that association (tshark, DATA datagrams)"
+printf '%-6s %-24s %-7s %-4s %-5s\n' frame "TSN (B/E bits)" thread ttl dscp
+tshark -r "$WORK/assoc.pcap" -d udp.port==5002,sctp -Y "sctp.data_tsn_raw && udp.srcport==5002" \
+	-T fields -E separator=' ' -E occurrence=f -e frame.number -e sctp.data_tsn_raw \
+	-e sctp.data_b_bit -e sctp.data_e_bit -e sctp.data_payload_proto_id -e ip.ttl \
+	-e ip.dsfield.dscp 2>/dev/null |
+	awk '{ be = ($3 == "True" || $3 == 1 ? "B" : "-") ($4 == "True" || $4 == 1 ? "E" : "-");
+	       printf "%-6s %-24s %-7s %-4s %-5s\n", $1, $2 " (" be ")", $5 % 32, $6, $7 }'
+echo "every datagram carries the TTL and DSCP of the thread whose message it carries:"
+python3 "$TOP/tests/net/check_marks.py" "$WORK/assoc.pcap" --port 5002 --decode 5001 |
+	tr ' ' '\n' | grep -E '^(data|ok|mixed|unmarked|mislabeled)=' | paste -sd' '
 
 step "clean up"
 run "$PMARKCTL" --pin-root "$PIN" detach --all

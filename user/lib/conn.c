@@ -97,12 +97,19 @@ void pm_conn_free(struct pmark_conn *c)
 	free(c);
 }
 
+/*
+ * usrsctp may be inside a call to the upcall while the socket is closed, so
+ * the argument is the conn's id, looked up (and held) like in the output path.
+ */
 void pm_conn_upcall(struct socket *so, void *arg, int flags)
 {
-	struct pmark_conn *c = arg;
-	int ev = usrsctp_get_events(so);
+	struct pmark_conn *c = pm_conn_lookup((uintptr_t)arg);
+	int ev;
 
 	(void)flags;
+	if (!c)
+		return;
+	ev = usrsctp_get_events(so);
 	pthread_mutex_lock(&c->ev_lock);
 	c->readable = ev & SCTP_EVENT_READ;
 	c->writable = ev & SCTP_EVENT_WRITE;
@@ -116,6 +123,7 @@ void pm_conn_upcall(struct socket *so, void *arg, int flags)
 		pthread_cond_broadcast(&c->ep->cond);
 		pthread_mutex_unlock(&c->ep->lock);
 	}
+	pm_conn_unref(c);
 }
 
 void pm_cond_init(pthread_cond_t *cond)
@@ -191,8 +199,8 @@ void pm_conn_attach_socket(struct pmark_conn *c, struct socket *so)
 	c->so = so;
 	c->ready = true;
 	set_mtu(c->ep, so);   /* again on the association itself */
-	usrsctp_set_upcall(so, pm_conn_upcall, c);
-	pm_conn_upcall(so, c, 0);
+	usrsctp_set_upcall(so, pm_conn_upcall, (void *)c->id);
+	pm_conn_upcall(so, (void *)c->id, 0);
 }
 
 static struct sockaddr_conn conn_addr(uint16_t port, uintptr_t id)
@@ -257,7 +265,7 @@ struct pmark_conn *pmark_connect(struct pmark_ep *ep, const struct sockaddr *rem
 		}
 	}
 	c->so = so;
-	usrsctp_set_upcall(so, pm_conn_upcall, c);
+	usrsctp_set_upcall(so, pm_conn_upcall, (void *)c->id);
 	local.sconn_port = htons(ep->cfg.sctp_port);
 	if (usrsctp_connect(so, (struct sockaddr *)&local, sizeof(local)) && errno != EINPROGRESS) {
 		err = -errno;
