@@ -57,9 +57,11 @@
  * One record.  Writers follow a sequence lock: seq goes odd, the fields are
  * written, seq goes even (release).  The program reads seq, the fields, and
  * seq again, and treats a changed or odd seq as "busy" (unmarked, counted),
- * so a half-written slot is never applied.  `consumed` is written only by the
- * program: it holds the seq of the record version a `once` match used up, so
- * a rewrite (new seq) re-arms the slot without the writer touching it.
+ * so a half-written slot is never applied.  `consumed` holds the seq of the
+ * record version a `once` match used up, so a rewrite (new seq) re-arms the
+ * slot without the writer touching it.  The program sets it; libpmark's
+ * endpoint also sets it when usrsctp retransmits a `once` TSN, because the
+ * program uses up only the record of a datagram's first DATA chunk.
  */
 struct pmark_slot {
 	__u32 seq;

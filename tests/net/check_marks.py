@@ -7,7 +7,7 @@ pmark-send puts the options of a message in the PPID of every DATA chunk
 7..6 DF 0 leave / 1 set / 2 clear; bit 5 once; 4..0 thread & 31), so every
 chunk on the wire says what its datagram's IP header must show.  tshark
 decodes the capture (no IP or SCTP reassembly: each frame is one datagram
-or IP fragment as it left).  For each datagram from --port:
+or IP fragment as it left; ICMP errors, which quote our datagrams, are left out).  For each datagram from --port:
 
   mixed       its chunks want different IP headers (a bundling failure)
   ok          the IP header is what its chunks want
@@ -66,7 +66,7 @@ def main():
     a = p.parse_args()
 
     cmd = ["tshark", "-r", a.pcap, "-n", "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE",
-           "-o", "sctp.checksum:CRC 32c", "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a"]
+           "-o", "sctp.checksum:CRC 32c", "-Y", "not icmp and not icmpv6", "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a"]
     for port in [a.port] + a.decode:
         cmd += ["-d", "udp.port==%d,sctp" % port]
     for f in FIELDS:

@@ -85,6 +85,28 @@ failed:
 	pm_count(c, PS_REC_FAILED, 1);
 }
 
+/*
+ * A `once` TSN sent again: use its record up now.  The program consumes the
+ * record of a datagram's first DATA chunk only, and a retransmission may put
+ * at the front a TSN that rode second in its first datagram.
+ */
+static void record_consume(struct pmark_conn *c, uint32_t tsn)
+{
+	const struct pm_tsn_seen *e = &c->seen[tsn & c->seen_mask];
+	struct pmark_slot *slot;
+	uint32_t seq;
+
+	if (!c->assoc || e->tsn != tsn || e->state != 2 || !(pm_key_flags(e->key) & PM_K_ONCE))
+		return;
+	slot = &c->assoc->base[tsn & c->assoc->mask];
+	seq = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+	/* `consumed` = the seq of the record version used up (see pmark_abi.h). */
+	if (!(seq & 1) && (__atomic_load_n(&slot->flags, __ATOMIC_RELAXED) & PMARK_F_VALID) &&
+	    __atomic_load_n(&slot->vtag, __ATOMIC_RELAXED) == c->peer_vtag &&
+	    __atomic_load_n(&slot->tsn, __ATOMIC_RELAXED) == tsn)
+		__atomic_store_n(&slot->consumed, seq, __ATOMIC_RELEASE);
+}
+
 /* The tag on our packets names the association's ring; INIT carries 0. */
 static void learn_tags(struct pmark_conn *c, const uint8_t *pkt, const struct pm_packet *h,
 		       const struct pm_chunk *ch, size_t n)
@@ -134,6 +156,8 @@ static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, size_t n, bool *
 		pm_count(c, first ? PS_DATA_CHUNKS : PS_RETX, 1);
 		if (first && key && c->ep->maps)
 			record_write(c, d.tsn, key, expire_ms);
+		else if (!first)
+			record_consume(c, d.tsn);
 		c->group_of[i] = key;
 		if (groups == 0) {
 			first_key = key;

@@ -39,6 +39,11 @@ enum {
 	OPT_JSON,
 	OPT_QUIET,
 	OPT_VERSION,
+	OPT_PROBES,
+	OPT_PROBE_TTL,
+	OPT_PROBE_INTERVAL,
+	OPT_PROBE_STREAM,
+	OPT_PROBE_SIZE,
 };
 
 static const struct option longopts[] = {
@@ -59,6 +64,11 @@ static const struct option longopts[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "probes", required_argument, NULL, OPT_PROBES },
+	{ "probe-ttl", required_argument, NULL, OPT_PROBE_TTL },
+	{ "probe-interval-ms", required_argument, NULL, OPT_PROBE_INTERVAL },
+	{ "probe-stream", required_argument, NULL, OPT_PROBE_STREAM },
+	{ "probe-size", required_argument, NULL, OPT_PROBE_SIZE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	TOOL_IPOPTS_LONGOPTS,
@@ -88,6 +98,12 @@ static const char usage[] =
 "  --df set|clear|leave  IPv4 Don't Fragment\n"
 "  --once                first transmission only, retransmissions unmarked\n"
 "  --per-thread-options  thread i sends ttl + i and dscp + i (mod 64)\n"
+"probes (one more thread, sending while the others do):\n"
+"  --probes N            N probe messages: unordered, PR-SCTP no retransmission, once\n"
+"  --probe-ttl 1..255    their TTL / hop limit (default 1)\n"
+"  --probe-interval-ms MS  between two probes (default 10)\n"
+"  --probe-stream ID     their SCTP stream (default 1)\n"
+"  --probe-size BYTES    bytes per probe, 1..65536 (default 64)\n"
 "endpoint:\n"
 "  --bind ADDR:PORT      local UDP address (default: any, port 0)\n"
 "  --mode M              auto, maps, cmsg or off (default auto)\n"
@@ -120,6 +136,11 @@ struct args {
 	double timeout_s;
 	uint64_t linger_ms;
 	bool wait_echo, progress, json, quiet;
+	unsigned probes;
+	int probe_ttl;
+	uint64_t probe_interval_ms;
+	uint16_t probe_stream;
+	size_t probe_size;
 };
 
 static void parse_args(int argc, char **argv, struct args *a)
@@ -137,6 +158,10 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->threads = 1;
 	a->timeout_s = 10;
 	a->linger_ms = 10000;
+	a->probe_ttl = 1;
+	a->probe_interval_ms = 10;
+	a->probe_stream = 1;
+	a->probe_size = 64;
 	tool_ipopts_init(&a->ip);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -200,6 +225,21 @@ static void parse_args(int argc, char **argv, struct args *a)
 		case OPT_QUIET:
 			a->quiet = true;
 			break;
+		case OPT_PROBES:
+			a->probes = (unsigned)tool_opt_u64("--probes", optarg, 0, UINT32_MAX);
+			break;
+		case OPT_PROBE_TTL:
+			a->probe_ttl = (int)tool_opt_u64("--probe-ttl", optarg, 1, 255);
+			break;
+		case OPT_PROBE_INTERVAL:
+			a->probe_interval_ms = tool_opt_u64("--probe-interval-ms", optarg, 0, 86400000);
+			break;
+		case OPT_PROBE_STREAM:
+			a->probe_stream = (uint16_t)tool_opt_u64("--probe-stream", optarg, 0, 65534);
+			break;
+		case OPT_PROBE_SIZE:
+			a->probe_size = tool_opt_u64("--probe-size", optarg, 1, 65536);
+			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
 			exit(0);
@@ -224,8 +264,14 @@ static void parse_args(int argc, char **argv, struct args *a)
 	if (a->cfg.streams && a->so.stream >= a->cfg.streams)
 		tool_usage_error("--stream %u: only %u streams (--streams)", a->so.stream,
 				 a->cfg.streams);
+	if (a->probes && a->cfg.streams && a->probe_stream >= a->cfg.streams)
+		tool_usage_error("--probe-stream %u: only %u streams (--streams)", a->probe_stream,
+				 a->cfg.streams);
 	if (!a->cfg.streams && a->so.stream >= 1024)
 		a->cfg.streams = (uint16_t)(a->so.stream + 1);
+	if (a->probes && a->probe_stream >= 1024 &&
+	    (!a->cfg.streams || a->cfg.streams <= a->probe_stream))
+		a->cfg.streams = (uint16_t)(a->probe_stream + 1);
 	tool_ipopts_finish(&a->ip, a->threads);
 }
 
@@ -305,6 +351,11 @@ int main(int argc, char **argv)
 	job.so = a.so;
 	job.ppid_options = !a.have_ppid;
 	job.progress = a.progress && !a.quiet;
+	job.probes = a.probes;
+	job.probe_ttl = a.probe_ttl;
+	job.probe_interval_ms = a.probe_interval_ms;
+	job.probe_stream = a.probe_stream;
+	job.probe_size = a.probe_size;
 	err = tool_send_run(&job);
 	if (err) {
 		snprintf(errbuf, sizeof(errbuf), "send message %llu of thread %u to %s: %s",

@@ -51,6 +51,11 @@ void tool_send_report_text(const struct send_report *r)
 	if (job->ip->per_thread)
 		printf("per-thread options: thread i adds i to the ttl and (mod 64) to the dscp\n");
 	delivery_text(job);
+	if (job->probes)
+		printf("probes: %llu of %u sent, ttl %d, stream %u, unordered, once, "
+		       "PR-SCTP: no retransmission\n",
+		       (unsigned long long)atomic_load(&job->probes_sent), job->probes,
+		       job->probe_ttl, job->probe_stream);
 	printf("elapsed %.3f s sending, %.0f msg/s, %.2f Mbit/s", s, per_s((double)msgs, s),
 	       per_s((double)bytes * 8 / 1e6, s));
 	if (job->rate > 0)
@@ -105,6 +110,14 @@ void tool_send_report_json(const struct send_report *r)
 	json_bool(&j, "unordered", job->so.unordered);
 	json_str(&j, "pr", pr_names[job->so.pr <= PMARK_PR_TTL ? job->so.pr : 0]);
 	json_u64(&j, "pr_value", job->so.pr_value);
+	json_u64(&j, "probes", job->probes);
+	json_u64(&j, "probes_sent", atomic_load(&job->probes_sent));
+	if (job->probes) {
+		json_u64(&j, "probe_ttl", (uint64_t)job->probe_ttl);
+		json_u64(&j, "probe_stream", job->probe_stream);
+		json_u64(&j, "probe_size", job->probe_size);
+		json_u64(&j, "probe_interval_ms", job->probe_interval_ms);
+	}
 	json_num(&j, "rate_asked", job->rate, 3);
 	json_num(&j, "elapsed_s", s, 6);
 	json_num(&j, "rate_msg_s", per_s((double)msgs, s), 1);

@@ -81,6 +81,63 @@ out:
 	return NULL;
 }
 
+/*
+ * The probe thread: job->probes small messages, unordered, PR-SCTP with no
+ * retransmission, once, TTL probe_ttl, on the probe stream, one every
+ * probe_interval_ms, while the other threads send.  Its thread index in the
+ * payload (and the PPID) is job->threads.
+ */
+static void *probe_main(void *arg)
+{
+	struct worker *w = arg;
+	struct send_job *job = w->job;
+	struct pmark_send_opts so = job->so;
+	struct pmark_opts ip = PMARK_OPTS_INIT;
+	struct pmk_hdr h = { 0 };
+	uint64_t seq, next = tool_now_ns();
+	uint8_t *buf;
+
+	buf = malloc(job->probe_size);
+	if (!buf) {
+		fail(job, -ENOMEM, w->index, 0);
+		return NULL;
+	}
+	ip.ttl = job->probe_ttl;
+	ip.once = true;
+	so.ip = &ip;
+	so.stream = job->probe_stream;
+	so.unordered = true;
+	so.pr = PMARK_PR_RTX;
+	so.pr_value = 0;
+	tool_ipopts_to_hdr(&ip, true, &h);
+	h.flags |= PMK_F_UNORDERED | PMK_F_PR;
+	h.thread = (uint16_t)w->index;
+	h.stream = so.stream;
+	if (job->ppid_options)
+		so.ppid = pmk_ppid(&h);
+	pmk_build(buf, job->probe_size, &h);
+
+	for (seq = 0; seq < job->probes && !job->stop; seq++) {
+		int err;
+
+		if (seq) {
+			next += job->probe_interval_ms * 1000000ull;
+			tool_sleep_until(next);
+			if (job->stop)
+				break;
+			pmk_next(buf, job->probe_size, (uint32_t)seq);
+		}
+		err = pmark_send(job->conn, buf, job->probe_size, &so);
+		if (err) {
+			fail(job, err, w->index, seq);
+			break;
+		}
+		atomic_fetch_add(&job->probes_sent, 1);
+	}
+	free(buf);
+	return NULL;
+}
+
 static void progress(struct send_job *job)
 {
 	uint64_t last_ns = job->start_ns, next = job->start_ns + 1000000000ull;
@@ -105,12 +162,24 @@ static void progress(struct send_job *job)
 
 int tool_send_run(struct send_job *job)
 {
-	struct worker *w = calloc(job->threads, sizeof(*w));
+	struct worker *w = calloc(job->threads + 1, sizeof(*w));
 	unsigned i, started = 0;
+	bool probing = false;
 
 	if (!w)
 		return -ENOMEM;
 	job->start_ns = tool_now_ns();
+	if (job->probes) {
+		int err;
+
+		w[job->threads].job = job;
+		w[job->threads].index = job->threads;
+		err = pthread_create(&w[job->threads].tid, NULL, probe_main, &w[job->threads]);
+		if (err)
+			fail(job, -err, job->threads, 0);
+		else
+			probing = true;
+	}
 	for (i = 0; i < job->threads; i++) {
 		int err;
 
@@ -129,6 +198,8 @@ int tool_send_run(struct send_job *job)
 		progress(job);
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].tid, NULL);
+	if (probing)
+		pthread_join(w[job->threads].tid, NULL);
 	job->end_ns = tool_now_ns();
 	free(w);
 	return job->err;

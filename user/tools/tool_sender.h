@@ -21,8 +21,15 @@ struct send_job {
 	struct pmark_send_opts so; /* stream, ppid, unordered, pr (ip is set per thread) */
 	bool ppid_options;       /* ppid: each thread's options (pmk_ppid), not so.ppid */
 	bool progress;           /* a line on stderr every second */
+	/* probes: one more thread (index threads) sending while the others do */
+	unsigned probes;         /* 0: none */
+	int probe_ttl;           /* their TTL / hop limit */
+	uint64_t probe_interval_ms;
+	uint16_t probe_stream;
+	size_t probe_size;
 	/* what happened */
 	atomic_uint_fast64_t msgs, bytes;
+	atomic_uint_fast64_t probes_sent;
 	atomic_uint finished;    /* threads done */
 	volatile int stop;       /* set on the first error */
 	int err;                 /* first error, a negative errno */

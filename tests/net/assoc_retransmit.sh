@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Retransmission: R drops about 10% of the S -> D datagrams that start with
+# a DATA chunk (an nft rule in R's forward hook: `numgen random mod 100 < 10`
+# on the first chunk type inside the UDP payload, so the handshake and
+# FORWARD-TSN are spared and the association comes up at once).  The capture
+# is on R's interface toward S, ahead of the drop, so a dropped original and
+# its retransmission(s) are both in it.  Two associations:
+#
+#   marked   8 threads x 400 messages of 300 bytes, thread i asking for
+#            TTL 20+i and DSCP 8+i (--per-thread-options): retransmissions
+#            must carry the options again
+#   once     the same with --once: a retransmission must go out unmarked
+#            (the defaults), a first transmission marked, and the tc
+#            program's once_consumed counter grows
+#
+# In both: pmark-send exits 0 with everything acked, pmark-sink got every
+# message intact (exact count), the capture has retransmissions, and
+# check_marks.py finds 0 mixed, 0 mislabeled, 0 unmarked.
+
+# MK_*, SND_*, SINK_*, TC_* are set by marks_check and py_vars (printf -v).
+# shellcheck disable=SC2154
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_assoc.sh
+source "$(dirname "$0")/lib_assoc.sh"
+
+THREADS=8
+COUNT=400
+SIZE=300
+TOTAL=$((THREADS * COUNT))
+LOSS=10
+
+require_wire
+require_cmd nft timeout
+if [ ! -x "$SEND_BIN" ] || [ ! -x "$SINK_BIN" ]; then
+	skip_all "pmark-send/pmark-sink not built (run make)"
+fi
+tap_plan 29
+
+# ---- helpers of the assoc_* tests (the same block in each of them)
+
+# snd NAME NS ARGS...: send_run, but never longer than 50 s (a hang of the
+# library must fail the test, not stall the suite).
+snd()
+{
+	local name=$1 ns=$2 rc
+	shift 2
+	in_ns "$ns" timeout -k 5 50 "$SEND_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
+	rc=$?
+	[ $rc = 124 ] && diag "pmark-send did not finish in 50 s"
+	[ $rc = 0 ] || diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"
+	return $rc
+}
+
+# py_vars PREFIX PYTHON ARGS...: run PYTHON (its output is "key=value ..."
+# words) and set PREFIX_key for each; the line is kept in PREFIX_LINE.
+py_vars()
+{
+	local pfx=$1 code=$2 line kv
+	shift 2
+	line=$(python3 -c "$code" "$@") || return 1
+	printf -v "${pfx}_LINE" '%s' "$line"
+	for kv in $line; do
+		printf -v "${pfx}_${kv%%=*}" '%s' "${kv#*=}"
+	done
+	[ -n "$line" ]
+}
+
+# json_vars PREFIX FILE: the last JSON object in FILE as PREFIX_key
+# variables, nested objects joined with _ (PREFIX_stats_records_failed);
+# true/false/null are True/False/None, strings have no blanks.
+json_vars()
+{
+	py_vars "$1" '
+import json, re, sys
+objs = []
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        try:
+            objs.append(json.loads(line))
+        except ValueError:
+            pass
+def walk(o, p):
+    for k, v in o.items():
+        n = p + re.sub(r"\W", "_", k)
+        if isinstance(v, dict):
+            walk(v, n + "_")
+        else:
+            print("%s=%s" % (n, re.sub(r"\s", "_", str(sum(v) if isinstance(v, list) else v))), end=" ")
+if objs:
+    walk(objs[-1], "")
+' "$2"
+}
+
+# v NAME: the variable NAME, or "missing".
+v()
+{
+	echo "${!1:-missing}"
+}
+
+# tc_deltas: TC_<counter> = growth of each tc program counter since stats_save.
+tc_deltas()
+{
+	pmctl --json stats >"$LIB_TMP/stats.now.json" || return 1
+	py_vars TC '
+import json, sys
+def flat(o):
+    return {k: sum(x) if isinstance(x, list) else x for k, x in o.items()
+            if isinstance(x, (int, list))}
+now = flat(json.load(open(sys.argv[1])))
+try:
+    base = flat(json.load(open(sys.argv[2])))
+except (OSError, ValueError):
+    base = {}
+print(" ".join("%s=%d" % (k, x - base.get(k, 0)) for k, x in now.items()))
+' "$LIB_TMP/stats.now.json" "$LIB_TMP/stats.base.json"
+}
+
+# cap_drops NAME: packets the kernel dropped for tcpdump (its exit summary).
+cap_drops()
+{
+	sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$LIB_TMP/$1.tcpdump.log" |
+		tail -1 | grep . || echo unknown
+}
+
+# ---- end of the helpers
+
+# nft_dropped: packets the drop rule in R has dropped so far.
+nft_dropped()
+{
+	in_ns "$NS_R" nft list table inet pmt 2>/dev/null |
+		sed -n 's/.*counter packets \([0-9]*\) .*drop.*/\1/p' | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# retx_case NAME SPORT DPORT SEND_ARGS: one association through the lossy
+# router; 10 test points common to both cases, and leaves MK_* set.
+retx_case()
+{
+	local name=$1 sport=$2 dport=$3 send_args=$4 sink_rc before after
+
+	stats_save
+	if sink_start "sink_$name" "$NS_D" --once --json "$dport"; then
+		tap_ok "$name: pmark-sink listening in D on UDP $dport"
+	else
+		tap_fail "$name: pmark-sink listening in D on UDP $dport"
+		exit
+	fi
+	if cap_start "c_$name" "$NS_R" "$R_IF_S" "udp"; then
+		tap_ok "$name: capture in R on $R_IF_S (ahead of the drops)"
+	else
+		tap_fail "$name: capture in R on $R_IF_S (ahead of the drops)"
+		exit
+	fi
+	before=$(nft_dropped)
+
+	# shellcheck disable=SC2086 # the argument string is a word list
+	snd "snd_$name" "$NS_S" --pin-root "$PIN" --bind "$S_ADDR4:$sport" --threads "$THREADS" \
+		--count "$COUNT" --size "$SIZE" --linger-ms 30000 $send_args --json "$D_ADDR4:$dport"
+	ok $? "$name: pmark-send $THREADS threads x $COUNT messages of $SIZE bytes ($send_args) exits 0"
+	cap_stop "c_$name"
+	sink_wait "sink_$name" 20
+	sink_rc=$?
+	after=$(nft_dropped)
+	diag "$name: R dropped $((after - before)) DATA datagrams"
+	[ $((after - before)) -gt 0 ]
+	ok $? "$name: R dropped DATA datagrams ($((after - before)))"
+
+	json_vars SND "$LIB_TMP/snd_$name.out" || diag "no JSON from pmark-send"
+	diag "$name: pmark-send: $(v SND_LINE)"
+	is "$(v SND_mode)/$(v SND_error)/$(v SND_messages)/$(v SND_all_acked)" "maps/None/$TOTAL/True" \
+		"$name: pmark-send marked through the maps, $TOTAL messages sent, all acked"
+
+	json_vars SINK "$LIB_TMP/sink_$name.out" || diag "no JSON from pmark-sink"
+	diag "$name: pmark-sink: $(v SINK_LINE)"
+	is "$sink_rc/$(v SINK_messages)/$(v SINK_intact)/$(v SINK_corrupt)" "0/$TOTAL/$TOTAL/0" \
+		"$name: pmark-sink: exit 0, $TOTAL messages, all intact, none corrupt"
+	is "$(cap_drops "c_$name")" 0 "$name: capture complete: tcpdump dropped no packet"
+
+	if marks_check "$LIB_TMP/c_$name.pcap" "$sport" --decode "$dport"; then
+		tap_ok "$name: check_marks.py decoded the capture"
+	else
+		tap_fail "$name: check_marks.py decoded the capture"
+		exit
+	fi
+	diag "$name: check_marks: $MK_LINE"
+	[ "$MK_retx" -gt 0 ]
+	ok $? "$name: the capture has retransmissions (retx $MK_retx, first $MK_first)"
+	is "$MK_mixed/$MK_mislabeled/$MK_unmarked" 0/0/0 \
+		"$name: no mixed, mislabeled or unmarked datagram"
+}
+
+topo_marked 7741 7742
+
+on_cleanup "in_ns '$NS_R' nft delete table inet pmt"
+# shellcheck disable=SC2016 # nft syntax, not shell
+check "nft in R: drop $LOSS% of the S -> D datagrams that start with DATA" \
+	in_ns "$NS_R" sh -c 'nft add table inet pmt &&
+		nft add chain inet pmt drops "{ type filter hook forward priority 0; }" &&
+		nft add rule inet pmt drops ip saddr '"$S_ADDR4"' udp dport "{ 5741, 5742 }" \
+			@th,160,8 0 numgen random mod 100 "<" '"$LOSS"' counter drop'
+
+# (a) Options on every transmission: retransmissions are marked again.
+retx_case marked 7741 5741 "--per-thread-options --ttl 20 --dscp 8"
+[ "$MK_data" -gt 0 ] && [ "$MK_ok" = "$MK_data" ]
+ok $? "marked: every DATA datagram shows its options, retransmissions too (ok $MK_ok of $MK_data, retx $MK_retx)"
+[ "$MK_marked" = "$MK_data" ]
+ok $? "marked: every DATA datagram is marked (marked $MK_marked of $MK_data)"
+
+# (b) --once: first transmissions marked, retransmissions unmarked.
+retx_case once 7742 5742 "--per-thread-options --ttl 30 --dscp 16 --once"
+is "$MK_retx_once_unmarked/$MK_retx_marked" "$MK_retx/0" \
+	"once: every retransmitted datagram shows the defaults (retx_once_unmarked $MK_retx_once_unmarked of $MK_retx), retx_marked 0"
+[ "$MK_data" -gt 0 ] && [ "$MK_ok" = "$MK_data" ]
+ok $? "once: every DATA datagram shows what it should (ok $MK_ok of $MK_data)"
+is "$MK_marked" "$MK_first" "once: every first transmission is marked (marked $MK_marked, first $MK_first)"
+tc_deltas || diag "pmarkctl --json stats failed"
+diag "once: tc program, growth: $(v TC_LINE)"
+c=$(v TC_once_consumed)
+[ "$c" != missing ] && [ "$c" -gt 0 ]
+ok $? "once: the tc program's once_consumed counter grew ($c; $MK_retx_once_unmarked unmarked retransmissions captured)"
