@@ -23,7 +23,8 @@ sink_start()
 {
 	local name=$1 ns=$2 i pid
 	shift 2
-	in_ns "$ns" "$SINK_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err" &
+	# ip netns exec itself, not a function: $! must be the sink (it execs it).
+	ip netns exec "$ns" "$SINK_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err" &
 	pid=$!
 	track_pid "$pid"
 	SINK_PID[$name]=$pid
