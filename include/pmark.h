@@ -182,7 +182,7 @@ struct pmark_ep_config {
 	const char *pin_root;    /* NULL: $PMARK_PIN_ROOT or PMARK_DEFAULT_PIN_ROOT */
 	uint16_t sctp_port;      /* SCTP port inside the UDP payload; 0 = 5000 (WebRTC) */
 	uint32_t mtu;            /* largest IP datagram sent (IP + UDP + SCTP); 0 = 1280 */
-	int ip_df;               /* socket-wide IPv4 DF / IPv6 DONTFRAG: -1 kernel default, 0 off, 1 on */
+	int ip_df;               /* IP(V6)_MTU_DISCOVER: -1 kernel default, 0 DONT (may fragment), 1 DO */
 	uint16_t streams;        /* outbound and inbound streams to ask for; 0 = 1024 */
 	uint32_t sndbuf;         /* usrsctp send buffer per association; 0 = 1 MiB */
 	uint32_t rcvbuf;         /* usrsctp receive buffer per association; 0 = 1 MiB */

@@ -518,7 +518,7 @@ cap_start()
 	# Not through a shell function: $! must be tcpdump itself (ip netns
 	# exec execs it).  A background job of a script ignores SIGINT, so it
 	# is stopped with SIGTERM, on which tcpdump also flushes and closes.
-	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 0 -B 65536 -U --immediate-mode -Z root -w "$f" \
+	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 2048 -B 65536 -U --immediate-mode -Z root -w "$f" \
 		${filter:+"$filter"} >"$log" 2>&1 &
 	pid=$!
 	track_pid "$pid"

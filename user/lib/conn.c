@@ -170,7 +170,8 @@ static int set_mtu(struct pmark_ep *ep, struct socket *so)
 
 	memset(&pp, 0, sizeof(pp));
 	pp.spp_flags = SPP_PMTUD_DISABLE;
-	pp.spp_pathmtu = ep->cfg.mtu - (ep->family == AF_INET6 ? 48 : 28);
+	/* usrsctp adds the SCTP common header back on top of spp_pathmtu (AF_CONN). */
+	pp.spp_pathmtu = ep->cfg.mtu - (ep->family == AF_INET6 ? 48 : 28) - 12;
 	return usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) ? -errno : 0;
 }
 

@@ -64,7 +64,7 @@ static const char usage[] =
 "  --pin-root DIR        pin root of the marker's maps\n"
 "  --sctp-port N         SCTP port inside UDP (default 5000)\n"
 "  --mtu BYTES           largest IP datagram sent (default 1280)\n"
-"  --ip-df on|off|default  socket-wide DF / IPV6_DONTFRAG\n"
+"  --ip-df on|off|default  socket IP(V6)_MTU_DISCOVER: on = DO (never fragment), off = DONT\n"
 "  --interleave          negotiate I-DATA (RFC 8260)\n"
 "  --streams N           streams to offer (default 1024)\n"
 "output:\n"

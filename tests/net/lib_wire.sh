@@ -1,0 +1,193 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Shared by the assoc_* wire tests that need a timed pmark-send, its JSON
+# and stats as shell variables, the tc counters growth, a capture that fails
+# on drops or truncation, and a census of the TSNs on the wire.  Source after
+# lib.sh and lib_assoc.sh.
+
+# snd NAME NS ARGS...: send_run, but never longer than 50 s (a hang of the
+# library must fail the test, not stall the suite).
+snd()
+{
+	local name=$1 ns=$2 rc
+	shift 2
+	in_ns "$ns" timeout -k 5 50 "$SEND_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
+	rc=$?
+	[ $rc = 124 ] && diag "pmark-send did not finish in 50 s"
+	[ $rc = 0 ] || diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"
+	return $rc
+}
+
+# unset_prefix PREFIX: unset every variable whose name starts with PREFIX.
+unset_prefix()
+{
+	local n
+	for n in $(compgen -v "$1"); do
+		unset "$n"
+	done
+}
+
+# py_vars PREFIX PYTHON ARGS...: run PYTHON (its output is "key=value ..."
+# words) and set PREFIX_key for each, after unsetting all PREFIX_*
+# (nothing stale from an earlier call); the line is kept in PREFIX_LINE.
+py_vars()
+{
+	local pfx=$1 code=$2 line kv
+	shift 2
+	unset_prefix "${pfx}_"
+	line=$(python3 -c "$code" "$@") || return 1
+	printf -v "${pfx}_LINE" '%s' "$line"
+	for kv in $line; do
+		printf -v "${pfx}_${kv%%=*}" '%s' "${kv#*=}"
+	done
+	[ -n "$line" ]
+}
+
+# json_vars PREFIX FILE: the last JSON object in FILE as PREFIX_key
+# variables, nested objects joined with _ (PREFIX_stats_records_failed);
+# true/false/null are True/False/None, strings have no blanks.
+json_vars()
+{
+	py_vars "$1" '
+import json, re, sys
+objs = []
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        try:
+            objs.append(json.loads(line))
+        except ValueError:
+            pass
+def walk(o, p):
+    for k, v in o.items():
+        n = p + re.sub(r"\W", "_", k)
+        if isinstance(v, dict):
+            walk(v, n + "_")
+        else:
+            print("%s=%s" % (n, re.sub(r"\s", "_", str(sum(v) if isinstance(v, list) else v))), end=" ")
+if objs:
+    walk(objs[-1], "")
+' "$2"
+}
+
+# v NAME: the variable NAME, or "missing".
+v()
+{
+	echo "${!1:-missing}"
+}
+
+# tc_deltas: TC_<counter> = growth of each tc program counter since stats_save.
+tc_deltas()
+{
+	unset_prefix TC_
+	pmctl --json stats >"$LIB_TMP/stats.now.json" || return 1
+	py_vars TC '
+import json, sys
+def flat(o):
+    return {k: sum(x) if isinstance(x, list) else x for k, x in o.items()
+            if isinstance(x, (int, list))}
+now = flat(json.load(open(sys.argv[1])))
+try:
+    base = flat(json.load(open(sys.argv[2])))
+except (OSError, ValueError):
+    base = {}
+print(" ".join("%s=%d" % (k, x - base.get(k, 0)) for k, x in now.items()))
+' "$LIB_TMP/stats.now.json" "$LIB_TMP/stats.base.json"
+}
+
+# cap_begin NAME NS IFACE FILTER: cap_start, but with a snapshot length of
+# 1600 bytes (every frame of these 1500-byte links whole; cap_complete
+# checks).  With -s 0 on a veth (offloads on) libpcap sizes each ring
+# frame for 64 KiB and its ring holds about a thousand frames: a burst of
+# small datagrams overflows it.  cap_stop NAME stops it.
+cap_begin()
+{
+	local name=$1 ns=$2 ifc=$3 filter=$4 f log pid i
+	f=$LIB_TMP/$name.pcap
+	log=$LIB_TMP/$name.tcpdump.log
+	rm -f "$f" "$log"
+	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 1600 -B 65536 -U --immediate-mode -Z root \
+		-w "$f" ${filter:+"$filter"} >"$log" 2>&1 &
+	pid=$!
+	track_pid "$pid"
+	CAP_PID[$name]=$pid
+	CAP_FILE[$name]=$f
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening on" "$log" 2>/dev/null && [ -s "$f" ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "tcpdump on $ns/$ifc did not start: $(cat "$log")"
+	return 1
+}
+
+# cap_complete NAME: "DROPPED/TRUNCATED" for a stopped capture: packets the
+# kernel dropped for tcpdump (its exit summary) and frames cut short by
+# the snapshot length; "0/0" when the capture holds everything that passed.
+cap_complete()
+{
+	local drops trunc
+	drops=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' \
+		"$LIB_TMP/$1.tcpdump.log" | tail -1)
+	trunc=$(python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+e = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+o, n = 24, 0
+while o + 16 <= len(d):
+    incl, orig = struct.unpack(e + "II", d[o + 8:o + 16])
+    n += incl < orig
+    o += 16 + incl
+print(n)
+' "${CAP_FILE[$1]}" 2>/dev/null)
+	echo "${drops:-unknown}/${trunc:-unknown}"
+}
+
+# wire_census PCAP PORT [--v6]: the datagrams from UDP port PORT that carry
+# DATA (first fragments only: tshark does not reassemble), in WC_*:
+#   data      such datagrams           chunks    DATA chunks in them
+#   tsns      distinct TSNs            begins, ends  distinct TSNs with B / E
+#   ppids     distinct PPIDs (pmark-send encodes each option set there)
+#   ppid_min, ppid_max   distinct TSNs of a PPID, least and most
+#   headers   distinct (TTL, TOS) of the datagrams
+#   bundled   datagrams with more than one DATA chunk;  maxchunks
+#   mf        datagrams that are the first of several IP fragments
+wire_census()
+{
+	local pcap=$1 port=$2 f=(ip.ttl ip.dsfield ip.flags.mf)
+	[ "${3:-}" = --v6 ] && f=(ipv6.hlim ipv6.tclass ipv6.fraghdr.more)
+	unset_prefix WC_
+	tshark -r "$pcap" -n -o ip.defragment:FALSE -o ipv6.defragment:FALSE \
+		-d "udp.port==$port,sctp" -Y "udp.srcport == $port && sctp.data_tsn_raw" \
+		-T fields -E separator=';' -E occurrence=a -e sctp.data_tsn_raw \
+		-e sctp.data_payload_proto_id -e sctp.data_b_bit -e sctp.data_e_bit \
+		-e "${f[0]}" -e "${f[1]}" -e "${f[2]}" >"$LIB_TMP/census.txt" 2>"$LIB_TMP/census.err" || {
+		diag "tshark failed:" "$(cat "$LIB_TMP/census.err")"
+		return 1
+	}
+	py_vars WC '
+import sys
+def ints(s):
+    return [int(x, 0) if x not in ("True", "False") else int(x == "True") for x in s.split(",") if x]
+tsns, b, e, per, headers = set(), set(), set(), {}, set()
+data = chunks = bundled = maxc = mf = 0
+for line in open(sys.argv[1]):
+    f = line.rstrip("\n").split(";")
+    t, p, bb, ee = ints(f[0]), ints(f[1]), ints(f[2]), ints(f[3])
+    data += 1
+    chunks += len(t)
+    bundled += len(t) > 1
+    maxc = max(maxc, len(t))
+    headers.add((f[4].split(",")[0], f[5].split(",")[0]))
+    mf += (ints(f[6]) or [0])[0]
+    tsns.update(t)
+    b.update(x for x, y in zip(t, bb) if y)
+    e.update(x for x, y in zip(t, ee) if y)
+    for x, y in zip(t, p):
+        per.setdefault(y, set()).add(x)
+n = [len(s) for s in per.values()] or [0]
+print("data=%d chunks=%d tsns=%d begins=%d ends=%d ppids=%d ppid_min=%d ppid_max=%d "
+      "headers=%d bundled=%d maxchunks=%d mf=%d" % (data, chunks, len(tsns), len(b), len(e),
+      len(per), min(n), max(n), len(headers), bundled, maxc, mf))
+' "$LIB_TMP/census.txt"
+}
