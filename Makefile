@@ -105,14 +105,15 @@ demo: need-deps
 bench: need-deps
 	$(MAKE) all
 	$(BUILD)/tests/pmark_bench
+	BUILD=$(BUILD) tests/bench/assoc_bench.sh
 
-$(BUILD)/pmark.pc: Makefile | $(BUILD)
-	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
-		'Name: pmark' 'Description: per-message IP options for SCTP over UDP' \
-		'Version: 0.1.0' 'Requires.private: libbpf' 'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lpmark' 'Libs.private: -lusrsctp -lpthread' > $@
+# pmark.pc names PREFIX, so it is written at install time, never stale.
+PMARK_PC = printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+	'Name: pmark' 'Description: per-message IP options for SCTP over UDP' \
+	'Version: 0.1.0' 'Requires.private: libbpf' 'Cflags: -I$${includedir}' \
+	'Libs: -L$${libdir} -lpmark' 'Libs.private: -lusrsctp -lpthread'
 
-install: all $(BUILD)/pmark.pc
+install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man3
@@ -121,7 +122,7 @@ install: all $(BUILD)/pmark.pc
 	install -m 0644 $(BUILD)/libpmark.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/libpmark.so $(DESTDIR)$(PREFIX)/lib/libpmark.so.0
 	ln -sf libpmark.so.0 $(DESTDIR)$(PREFIX)/lib/libpmark.so
-	install -m 0644 $(BUILD)/pmark.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(PMARK_PC) > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pmark.pc
 	install -m 0644 $(wildcard docs/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 $(wildcard docs/*.3) $(DESTDIR)$(PREFIX)/share/man/man3/
 
