@@ -7,6 +7,8 @@
 #   sink_start NAME NS ARGS...   pmark-sink in NS, waits for "listening on";
 #                                 output in $LIB_TMP/NAME.out
 #   sink_wait NAME [SECONDS]     wait for it to exit (it was given --once or --count)
+#   stop_pid PID SECS            SIGTERM, then SIGKILL after SECS: no wait is unbounded
+# Sinks still running at exit are stopped that way.
 #   send_run NAME NS ARGS...     pmark-send in NS, output in $LIB_TMP/NAME.out,
 #                                 --json output parsed with json_get
 #   json_get FILE KEY            a top-level number or string of a JSON object
@@ -18,6 +20,23 @@ SINK_BIN=${SINK_BIN:-$TOP_DIR/build/pmark-sink}
 SEND_BIN=${SEND_BIN:-$TOP_DIR/build/pmark-send}
 CHECK_MARKS=$TOP_DIR/tests/net/check_marks.py
 declare -A SINK_PID=()
+
+# stop_pid PID SECS: SIGTERM, and SIGKILL if PID has not exited SECS
+# seconds later (status 1 then), so that no cleanup waits forever.
+stop_pid()
+{
+	local p=$1 secs=$2 i
+	kill -TERM "$p" 2>/dev/null || return 0
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	return 1
+}
+# shellcheck disable=SC2016 # expanded when the cleanup runs
+on_cleanup 'for p in "${SINK_PID[@]}"; do stop_pid "$p" 5; done'
 
 sink_start()
 {
@@ -44,7 +63,13 @@ sink_wait()
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
+	# Still running: SIGTERM (it prints its totals and exits 0), SIGKILL after 5 s.
 	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
 	wait "$pid"
 	rc=$?
 	forget_pid "$pid"
