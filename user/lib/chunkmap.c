@@ -17,6 +17,32 @@
 #include "ep_int.h"
 
 #define PM_MATCH_WINDOW 64   /* queued messages a B chunk may skip over */
+#define PM_DESC_SPARE 256    /* descriptors kept for reuse: no malloc per message */
+
+static struct pm_desc *desc_alloc(struct pmark_conn *c)
+{
+	struct pm_desc *d = c->spare;
+
+	if (!d)
+		return calloc(1, sizeof(*d));
+	c->spare = d->next;
+	c->nspare--;
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
+static void desc_release(struct pmark_conn *c, struct pm_desc *d)
+{
+	if (!d)
+		return;
+	if (c->nspare >= PM_DESC_SPARE) {
+		free(d);
+		return;
+	}
+	d->next = c->spare;
+	c->spare = d;
+	c->nspare++;
+}
 
 static bool desc_matches(const struct pm_desc *m, const uint8_t *pkt, const struct pm_data *d)
 {
@@ -47,7 +73,8 @@ static void desc_unlink(struct pm_stream *s, struct pm_desc *m)
 }
 
 /* The queued message a B chunk starts; the ones before it were abandoned unsent. */
-static struct pm_desc *take_first(struct pm_stream *s, const uint8_t *pkt, const struct pm_data *d)
+static struct pm_desc *take_first(struct pmark_conn *c, struct pm_stream *s, const uint8_t *pkt,
+				  const struct pm_data *d)
 {
 	struct pm_desc *m = s->head;
 
@@ -58,7 +85,7 @@ static struct pm_desc *take_first(struct pm_stream *s, const uint8_t *pkt, const
 			struct pm_desc *gone = s->head;
 
 			desc_unlink(s, gone);
-			free(gone);
+			desc_release(c, gone);
 		}
 		desc_unlink(s, m);
 		return m;
@@ -91,7 +118,7 @@ static struct pm_desc *chunk_message(struct pmark_conn *c, const uint8_t *pkt, c
 		return NULL;
 	if (d->idata) {
 		if (d->flags & PM_DATA_B) {
-			m = take_first(s, pkt, d);
+			m = take_first(c, s, pkt, d);
 			if (m) {
 				m->next = s->active;
 				s->active = m;
@@ -107,8 +134,8 @@ static struct pm_desc *chunk_message(struct pmark_conn *c, const uint8_t *pkt, c
 		return m;
 	}
 	if (d->flags & PM_DATA_B) {
-		free(s->cur);        /* a message PR-SCTP abandoned part way */
-		s->cur = take_first(s, pkt, d);
+		desc_release(c, s->cur);   /* a message PR-SCTP abandoned part way */
+		s->cur = take_first(c, s, pkt, d);
 	} else if (s->cur && (s->cur->unordered != !!(d->flags & PM_DATA_U) ||
 			      (!s->cur->unordered && (uint16_t)s->cur->mid != (uint16_t)d->mid))) {
 		return NULL;
@@ -161,7 +188,7 @@ int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data 
 	if (m)
 		m->mapped += d->payload_len;
 	if (finished)
-		free(m);
+		desc_release(c, m);
 	return m ? 0 : -ENOENT;
 }
 
@@ -171,17 +198,13 @@ struct pm_desc *pm_desc_push(struct pmark_conn *c, const void *buf, size_t len,
 {
 	struct pmark_opts o = PMARK_OPTS_INIT;
 	struct pm_stream *s;
-	struct pm_desc *d = calloc(1, sizeof(*d));
+	struct pm_desc *d;
 
-	if (!d) {
-		*err = -ENOMEM;
-		return NULL;
-	}
 	pthread_mutex_lock(&c->map_lock);
 	s = pm_stream_get(c, so->stream);
-	if (!s) {
+	d = s ? desc_alloc(c) : NULL;
+	if (!d) {
 		pthread_mutex_unlock(&c->map_lock);
-		free(d);
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -227,6 +250,6 @@ void pm_desc_cancel(struct pmark_conn *c, uint16_t sid, struct pm_desc *d)
 		d->next->prev = d->prev;
 	else
 		s->tail = d->prev;
+	desc_release(c, d);
 	pthread_mutex_unlock(&c->map_lock);
-	free(d);
 }

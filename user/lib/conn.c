@@ -9,7 +9,9 @@
 
 #define PM_SEEN_DEFAULT 4096u
 
-struct pmark_conn *pm_conn_new(struct pmark_ep *ep, const struct sockaddr *remote, socklen_t len)
+/* With ep->lock held. */
+struct pmark_conn *pm_conn_new_locked(struct pmark_ep *ep, const struct sockaddr *remote,
+				      socklen_t len)
 {
 	struct pmark_conn *c = calloc(1, sizeof(*c));
 	uint32_t seen = ep->maps ? pmark_ring_size(ep->maps) : PM_SEEN_DEFAULT;
@@ -38,10 +40,20 @@ struct pmark_conn *pm_conn_new(struct pmark_ep *ep, const struct sockaddr *remot
 		errno = ENOMEM;
 		return NULL;
 	}
-	pthread_mutex_lock(&ep->lock);
 	c->next = ep->conns;
 	ep->conns = c;
+	return c;
+}
+
+struct pmark_conn *pm_conn_new(struct pmark_ep *ep, const struct sockaddr *remote, socklen_t len)
+{
+	struct pmark_conn *c;
+
+	pthread_mutex_lock(&ep->lock);
+	c = pm_conn_new_locked(ep, remote, len);
 	pthread_mutex_unlock(&ep->lock);
+	if (c)
+		pm_conn_publish(c);
 	return c;
 }
 
@@ -81,6 +93,7 @@ void pm_conn_free(struct pmark_conn *c)
 		descs_free(c->streams[i].active);
 		free(c->streams[i].cur);
 	}
+	descs_free(c->spare);
 	free(c->streams);
 	free(c->seen);
 	free(c->chunks);

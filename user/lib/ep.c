@@ -62,15 +62,25 @@ static struct pmark_conn *conn_for(struct pmark_ep *ep, const struct sockaddr_st
 {
 	struct pmark_conn *c;
 
+	/* A reference, taken under ep->lock: the association may be closing. */
 	pthread_mutex_lock(&ep->lock);
 	for (c = ep->conns; c; c = c->next)
 		if (addr_eq(&c->remote, from))
 			break;
+	if (c)
+		c = pm_conn_lookup(c->id);
 	pthread_mutex_unlock(&ep->lock);
 	if (c || !ep->listener)
 		return c;
 	reap_embryos(ep);
-	return pm_conn_new(ep, (const struct sockaddr *)from, len);
+	pthread_mutex_lock(&ep->lock);
+	c = pm_conn_new_locked(ep, (const struct sockaddr *)from, len);
+	if (c)
+		c = pm_conn_lookup(c->id);
+	pthread_mutex_unlock(&ep->lock);
+	if (c)
+		pm_conn_publish(c);
+	return c;
 }
 
 static void *rx_thread(void *arg)
@@ -98,6 +108,7 @@ static void *rx_thread(void *arg)
 		if (ep->mode != PMARK_MODE_OFF)
 			pm_input(c, buf, (size_t)n);
 		usrsctp_conninput((void *)c->id, buf, (size_t)n, 0);
+		pm_conn_unref(c);
 	}
 	free(buf);
 	return NULL;
@@ -176,9 +187,13 @@ static int marker_open(struct pmark_ep *ep)
 	if (ep->mode != PMARK_MODE_AUTO && ep->mode != PMARK_MODE_MAPS)
 		return 0;
 	ep->maps = pmark_open(ep->cfg.pin_root);
-	err = ep->maps ? pmark_port_add(ep->maps, ep->port) : -errno;
-	if (!err) {
+	if (ep->maps && pmark_port_registered(ep->maps, ep->port))
+		err = 0;     /* registered by someone else: theirs to remove */
+	else if (ep->maps && !(err = pmark_port_add(ep->maps, ep->port)))
 		ep->port_registered = true;
+	else if (!ep->maps)
+		err = -errno;
+	if (!err) {
 		ep->mode = PMARK_MODE_MAPS;
 		return 0;
 	}

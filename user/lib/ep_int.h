@@ -80,6 +80,8 @@ struct pmark_conn {
 	pthread_mutex_t map_lock;    /* streams, descs, seen TSNs, records */
 	struct pm_stream *streams;
 	uint32_t nstreams;
+	struct pm_desc *spare;       /* released descriptors, for reuse */
+	uint32_t nspare;
 	bool has_defaults;
 	struct pmark_opts defaults;
 	struct pm_tsn_seen *seen;
@@ -157,12 +159,15 @@ void pm_cond_init(pthread_cond_t *cond);
 int pm_usrsctp_get(void);
 void pm_usrsctp_put(void);
 int pm_conn_register(struct pmark_conn *c);
+void pm_conn_publish(struct pmark_conn *c);      /* usrsctp_register_address */
 void pm_conn_unregister(struct pmark_conn *c);   /* waits for output calls to finish */
 struct pmark_conn *pm_conn_lookup(uintptr_t id);  /* takes a ref */
 void pm_conn_unref(struct pmark_conn *c);
 
 /* conn.c */
 struct pmark_conn *pm_conn_new(struct pmark_ep *ep, const struct sockaddr *remote, socklen_t len);
+struct pmark_conn *pm_conn_new_locked(struct pmark_ep *ep, const struct sockaddr *remote,
+				      socklen_t len);   /* ep->lock held */
 void pm_conn_free(struct pmark_conn *c);
 int pm_socket_setup(struct pmark_ep *ep, struct socket *so);
 void pm_conn_attach_socket(struct pmark_conn *c, struct socket *so);

@@ -131,14 +131,15 @@ static void learn_tags(struct pmark_conn *c, const uint8_t *pkt, const struct pm
 }
 
 /* Group key of every chunk; returns how many distinct data groups there are. */
-static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, size_t n, bool *has_ctrl,
-		      bool *has_auth)
+static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, const struct pm_packet *h, size_t n,
+		      bool *has_ctrl, bool *has_auth)
 {
 	uint32_t first_key = 0;
 	int groups = 0;
 
 	*has_ctrl = *has_auth = false;
 	pthread_mutex_lock(&c->map_lock);
+	learn_tags(c, pkt, h, c->chunks, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct pm_chunk *ch = &c->chunks[i];
 		struct pm_data d;
@@ -257,10 +258,7 @@ int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len)
 		pthread_mutex_unlock(&c->out_lock);
 		return pm_send_dgram(c, pkt, len, 0);
 	}
-	pthread_mutex_lock(&c->map_lock);
-	learn_tags(c, pkt, &h, c->chunks, (size_t)n);
-	pthread_mutex_unlock(&c->map_lock);
-	groups = map_chunks(c, pkt, (size_t)n, &has_ctrl, &has_auth);
+	groups = map_chunks(c, pkt, &h, (size_t)n, &has_ctrl, &has_auth);
 	key = first_data_key(c, (size_t)n);
 	if (groups == 2 && has_auth) {
 		/* AUTH covers the chunks after it: cutting would break it. */

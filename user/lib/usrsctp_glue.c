@@ -77,8 +77,13 @@ int pm_conn_register(struct pmark_conn *c)
 	c->id = next_id++;
 	table[table_len++] = c;
 	pthread_mutex_unlock(&glue_lock);
-	usrsctp_register_address((void *)c->id);
 	return 0;
+}
+
+/* Outside every lock of ours: usrsctp takes its address lock here. */
+void pm_conn_publish(struct pmark_conn *c)
+{
+	usrsctp_register_address((void *)c->id);
 }
 
 void pm_conn_unregister(struct pmark_conn *c)
