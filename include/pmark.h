@@ -273,7 +273,8 @@ int pmark_stream_set_defaults(struct pmark_conn *c, uint16_t stream, const struc
  * Send one message.  Thread-safe: any number of threads may send on one
  * association at once.  Blocks while usrsctp's send buffer is full.  Returns
  * 0 or a negative errno; options are checked before anything is queued
- * (-EINVAL), and a message is queued whole or not at all.
+ * (-EINVAL), and a message is queued whole or not at all.  so = NULL: stream
+ * 0, ordered, reliable, the stream's and association's default options.
  */
 int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct pmark_send_opts *so);
 

@@ -131,7 +131,7 @@ int pmark_stream_set_defaults(struct pmark_conn *c, uint16_t stream, const struc
 
 static int check_send(const struct pmark_conn *c, size_t len, const struct pmark_send_opts *so)
 {
-	if (!c || (len && !so) || len == 0)
+	if (!c || len == 0)
 		return -EINVAL;
 	if (so->ip && check_defaults(so->ip))
 		return -EINVAL;
@@ -148,9 +148,14 @@ static int check_send(const struct pmark_conn *c, size_t len, const struct pmark
 
 int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct pmark_send_opts *so)
 {
+	static const struct pmark_send_opts plain = PMARK_SEND_OPTS_INIT;
 	struct sctp_sendv_spa spa;
 	struct pm_desc *d = NULL;
-	int err = check_send(c, len, so);
+	int err;
+
+	if (!so)
+		so = &plain;   /* stream 0, ordered, reliable, the defaults' options */
+	err = buf ? check_send(c, len, so) : -EINVAL;
 
 	if (err)
 		return err;
