@@ -246,13 +246,14 @@ int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len)
 	pthread_mutex_lock(&c->out_lock);
 	n = pm_packet_parse(pkt, len, &h, c->chunks, c->chunks_cap, &total);
 	if (n >= 0 && total > (size_t)n) {
-		if (scratch_fit(c, total, len)) {
+		if (scratch_fit(c, total, len + 3)) {
 			n = -ENOMEM;
 		} else {
 			n = pm_packet_parse(pkt, len, &h, c->chunks, c->chunks_cap, &total);
 		}
 	}
-	if (n >= 0 && scratch_fit(c, (size_t)n * 2 + 1, len))
+	/* +3: a rebuilt packet pads a last chunk that came without its padding. */
+	if (n >= 0 && scratch_fit(c, (size_t)n * 2 + 1, len + 3))
 		n = -ENOMEM;
 	if (n < 0) {     /* usrsctp's own packet does not parse: send it unmarked */
 		pthread_mutex_unlock(&c->out_lock);
