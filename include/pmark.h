@@ -237,6 +237,7 @@ struct pmark_conn_stats {
 	uint32_t cum_tsn_ack;                   /* last cumulative TSN ack from the peer */
 	uint32_t ring;                          /* ring in the maps, UINT32_MAX if none */
 	uint32_t cwnd, rwnd, unacked, pending;  /* usrsctp's view (SCTP_STATUS) */
+	int64_t queued_bytes;                   /* bytes usrsctp still holds to send or see acked; -1 unknown */
 	int state;                              /* SCTP_ESTABLISHED, ... from usrsctp */
 };
 
@@ -291,7 +292,8 @@ int pmark_conn_remote(const struct pmark_conn *c, struct sockaddr_storage *out, 
 bool pmark_conn_alive(const struct pmark_conn *c);
 void pmark_conn_set_user(struct pmark_conn *c, void *user);
 void *pmark_conn_user(const struct pmark_conn *c);
-/* Graceful shutdown (waits up to timeout_ms for the peer), then frees c. */
+/* Graceful shutdown: waits up to timeout_ms for queued data to be acked and
+ * the SHUTDOWN exchange (data still queued then is lost), then frees c. */
 void pmark_conn_close(struct pmark_conn *c, int timeout_ms);
 
 /* "10.0.0.1:5001", "[fd00::1]:5001", "host:port" (numeric only) into a sockaddr. */

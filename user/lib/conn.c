@@ -441,6 +441,31 @@ bool pmark_conn_alive(const struct pmark_conn *c)
 	return st == SCTP_ESTABLISHED || st == SCTP_SHUTDOWN_PENDING;
 }
 
+/*
+ * Bytes usrsctp holds for the association: queued on streams, not yet sent,
+ * or sent and not acknowledged.  The option is in usrsctp but not in the
+ * header Debian ships (FreeBSD's sctp.h: SCTP_GET_SNDBUF_USE).
+ */
+#ifndef SCTP_GET_SNDBUF_USE
+#define SCTP_GET_SNDBUF_USE 0x00001101
+struct sctp_sockstat {
+	sctp_assoc_t ss_assoc_id;
+	uint32_t ss_total_sndbuf;
+	uint32_t ss_total_recv_buf;
+};
+#endif
+
+static int64_t queued_bytes(struct socket *so)
+{
+	struct sctp_sockstat ss;
+	socklen_t len = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if (!so || usrsctp_getsockopt(so, IPPROTO_SCTP, SCTP_GET_SNDBUF_USE, &ss, &len))
+		return -1;
+	return ss.ss_total_sndbuf;
+}
+
 int pmark_conn_stats(struct pmark_conn *c, struct pmark_conn_stats *o)
 {
 	struct sctp_status st;
@@ -469,6 +494,7 @@ int pmark_conn_stats(struct pmark_conn *c, struct pmark_conn_stats *o)
 	o->ring = c->assoc ? pmark_assoc_ring(c->assoc) : UINT32_MAX;
 	pthread_mutex_unlock(&c->map_lock);
 	o->state = -1;
+	o->queued_bytes = queued_bytes(c->so);
 	memset(&st, 0, sizeof(st));
 	if (c->so && !usrsctp_getsockopt(c->so, IPPROTO_SCTP, SCTP_STATUS, &st, &len)) {
 		o->state = st.sstat_state;

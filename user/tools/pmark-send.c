@@ -301,7 +301,9 @@ static bool linger(struct pmark_conn *c, uint64_t ms, const struct recv_tally *e
 		*have = pmark_conn_stats(c, st) == 0;
 		if (!*have)
 			return false;
-		acked = st->unacked == 0 && st->pending == 0;
+		/* unacked counts only chunks already sent: queued_bytes also covers
+		 * messages still waiting in usrsctp's stream and send queues. */
+		acked = st->unacked == 0 && st->queued_bytes == 0;
 		if (acked && (!echo || atomic_load(&echo->msgs) >= sent))
 			return true;
 		if (tool_now_ns() >= end || !pmark_conn_alive(c))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* What pmark-send prints at the end: text, or one JSON object. */
+#include <inttypes.h>
 #include <stdio.h>
 #include "tool_ep.h"
 #include "tool_json.h"
@@ -66,8 +67,9 @@ void tool_send_report_text(const struct send_report *r)
 		       "%.2f Mbit/s\n", r->wait_echo ? " and echoed" : "", r->linger_s,
 		       s + r->linger_s, per_s((double)bytes * 8 / 1e6, s + r->linger_s));
 	else if (r->have_stats)
-		printf("acked%s: not all after %.3f s (unacked %u, pending %u%s)\n",
+		printf("acked%s: not all after %.3f s (unacked %u, queued %" PRId64 " B, pending %u%s)\n",
 		       r->wait_echo ? " and echoed" : "", r->linger_s, r->stats.unacked,
+		       r->stats.queued_bytes,
 		       r->stats.pending, r->wait_echo ? ", see received" : "");
 	if (atomic_load(&r->echo->msgs))
 		printf("received: %llu messages, %llu bytes, %llu intact, %llu corrupt, "

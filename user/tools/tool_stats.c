@@ -7,7 +7,7 @@
 #include <usrsctp.h>
 #include "tool_stats.h"
 
-enum kind { U64, U32, HEX32, RING };
+enum kind { U64, U32, HEX32, RING, I64 };
 
 static const struct field {
 	const char *name;
@@ -23,7 +23,7 @@ static const struct field {
 	F(records_live, U64),
 	F(cmsg_datagrams, U64), F(sacks_in, U64), F(bad_packets_in, U64),
 	F(vtag, HEX32), F(cum_tsn_ack, U32), F(ring, RING), F(cwnd, U32), F(rwnd, U32),
-	F(unacked, U32), F(pending, U32),
+	F(unacked, U32), F(pending, U32), F(queued_bytes, I64),
 #undef F
 };
 
@@ -50,7 +50,7 @@ static uint64_t value(const struct pmark_conn_stats *s, const struct field *f)
 	uint64_t v64;
 	uint32_t v32;
 
-	if (f->kind == U64) {
+	if (f->kind == U64 || f->kind == I64) {
 		memcpy(&v64, p, sizeof(v64));
 		return v64;
 	}
@@ -71,6 +71,8 @@ void tool_stats_text(FILE *f, const char *indent, const struct pmark_conn_stats 
 			fprintf(f, "0x%08" PRIx64 "\n", v);
 		else if (fields[i].kind == RING && v == UINT32_MAX)
 			fprintf(f, "none\n");
+		else if (fields[i].kind == I64)
+			fprintf(f, "%" PRId64 "\n", (int64_t)v);
 		else
 			fprintf(f, "%" PRIu64 "\n", v);
 	}
@@ -90,6 +92,8 @@ void tool_stats_json(struct json *j, const char *key, const struct pmark_conn_st
 
 		if (fields[i].kind == RING && v == UINT32_MAX)
 			json_null(j, fields[i].name);
+		else if (fields[i].kind == I64)
+			json_i64(j, fields[i].name, (int64_t)v);
 		else
 			json_u64(j, fields[i].name, v);
 	}
