@@ -34,9 +34,7 @@ COUNT=300
 TOTAL=$((THREADS * COUNT))
 
 require_wire
-if [ ! -x "$SEND_BIN" ] || [ ! -x "$SINK_BIN" ]; then
-	skip_all "pmark-send/pmark-sink not built (run make)"
-fi
+require_assoc_tools
 tap_plan 33
 
 # shellcheck source-path=SCRIPTDIR source=lib_wire.sh
@@ -50,18 +48,8 @@ bundle_case()
 
 	stats_save
 	# shellcheck disable=SC2086 # the argument strings are word lists
-	if sink_start "sink_$name" "$NS_D" --once --json $sink_args "$dport"; then
-		tap_ok "$name: pmark-sink listening in D on UDP $dport ($sink_args)"
-	else
-		tap_fail "$name: pmark-sink listening in D on UDP $dport ($sink_args)"
-		exit
-	fi
-	if cap_begin "c_$name" "$NS_R" "$R_IF_S" "udp"; then
-		tap_ok "$name: capture in R on $R_IF_S"
-	else
-		tap_fail "$name: capture in R on $R_IF_S"
-		exit
-	fi
+	need "$name: pmark-sink listening in D on UDP $dport ($sink_args)" sink_start "sink_$name" "$NS_D" --once --json $sink_args "$dport"
+	need "$name: capture in R on $R_IF_S" cap_begin "c_$name" "$NS_R" "$R_IF_S" "udp"
 
 	# shellcheck disable=SC2086
 	snd "snd_$name" "$NS_S" --pin-root "$PIN" --bind "$S_ADDR4:$sport" --threads "$THREADS" \
@@ -97,12 +85,7 @@ bundle_case()
 	is "$(cap_complete "c_$name")" 0/0 "$name: capture complete: no packet dropped for tcpdump, none truncated"
 
 	unset_prefix MK_
-	if marks_check "$LIB_TMP/c_$name.pcap" "$sport" --decode "$dport"; then
-		tap_ok "$name: check_marks.py decoded the capture"
-	else
-		tap_fail "$name: check_marks.py decoded the capture"
-		exit
-	fi
+	need "$name: check_marks.py decoded the capture" marks_check "$LIB_TMP/c_$name.pcap" "$sport" --decode "$dport"
 	diag "$name: check_marks: $MK_LINE"
 	is "$MK_mixed" 0 "$name: no datagram with chunks of different options (mixed)"
 	is "$MK_mislabeled" 0 "$name: no mislabeled datagram"

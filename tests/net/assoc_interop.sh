@@ -32,6 +32,8 @@
 source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_assoc.sh
 source "$(dirname "$0")/lib_assoc.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_wire.sh
+source "$(dirname "$0")/lib_wire.sh"
 
 PEER=${USRSCTP_PEER:-$TOP_DIR/build/tests/usrsctp_peer}
 P_SEND=5601          # pmark-send's UDP port in S (registered)
@@ -47,8 +49,7 @@ B_STREAM=2
 B_PPID=77
 
 require_wire
-[ -x "$SEND_BIN" ] || skip_all "$SEND_BIN not built (run make)"
-[ -x "$SINK_BIN" ] || skip_all "$SINK_BIN not built (run make)"
+require_assoc_tools
 [ -x "$PEER" ] || skip_all "$PEER not built (run make)"
 tap_plan 33
 
@@ -57,76 +58,6 @@ check "complete UDP checksums on $D_IF in D too" tx_csum_off "$NS_D" "$D_IF"
 SCTP_PORTS=("$P_SEND" "$P_PEER_SRV" "$P_PEER_CLI" "$P_SINK")
 
 # ---------------------------------------------------------------- helpers
-
-# cap_up NAME NS IFACE FILTER: cap_start (lib.sh) without --immediate-mode
-# and with a 256 MiB buffer, so that tcpdump keeps up with bursts on a busy
-# machine.  cap_down ends it.
-cap_up()
-{
-	local name=$1 ns=$2 ifc=$3 filter=$4 f log pid i
-	f=$LIB_TMP/$name.pcap
-	log=$LIB_TMP/$name.tcpdump.log
-	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 0 -B 262144 -U -Z root -w "$f" "$filter" \
-		>"$log" 2>&1 &
-	pid=$!
-	track_pid "$pid"
-	CAP_PID[$name]=$pid
-	CAP_FILE[$name]=$f
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$log" 2>/dev/null && [ -s "$f" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "tcpdump on $ns/$ifc did not start: $(cat "$log")"
-	return 1
-}
-
-# cap_down NAME: cap_stop (lib.sh) once the file has not grown for 1.5 s.
-# Without --immediate-mode the kernel hands packets to tcpdump a buffer
-# block at a time, the last block when its 1 s timeout retires it; tcpdump
-# stopped before then would lose it.
-cap_down()
-{
-	local f=${CAP_FILE[$1]} i size prev=-1 still=0
-	for ((i = 0; i < 80 && still < 6; i++)); do
-		size=$(stat -c %s "$f" 2>/dev/null || echo 0)
-		if [ "$size" = "$prev" ]; then
-			still=$((still + 1))
-		else
-			still=0
-		fi
-		prev=$size
-		sleep 0.25
-	done
-	cap_stop "$1"
-}
-
-cap_dropped()
-{
-	local n
-	n=$(sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$LIB_TMP/$1.tcpdump.log")
-	echo "${n:-unknown}"
-}
-
-# sink_up NAME NS ARGS...: sink_start (lib_assoc.sh), but with $! the
-# sink itself (ip netns exec execs it), not a subshell around it, so that
-# sink_wait's SIGTERM (if it must) reaches pmark-sink.
-sink_up()
-{
-	local name=$1 ns=$2 i pid
-	shift 2
-	ip netns exec "$ns" "$SINK_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err" &
-	pid=$!
-	track_pid "$pid"
-	SINK_PID[$name]=$pid
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$LIB_TMP/$name.out" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "pmark-sink $* did not start:" "$(cat "$LIB_TMP/$name.err")"
-	return 1
-}
 
 # server_start NAME ARGS...: usrsctp_peer server in D; returns once it
 # printed "ready".  SRV_PID, output in $LIB_TMP/NAME.out/.err.
@@ -306,7 +237,7 @@ EOF
 	fi
 
 	cap_down "$name"
-	sum="dropped $(cap_dropped "$name")"$'\n'$(wire_summary "${CAP_FILE[$name]}")
+	sum="dropped $(cap_drops "$name")"$'\n'$(wire_summary "${CAP_FILE[$name]}")
 	diag "$name capture:" "$sum"
 	wire_checks "$name" "$sum" "$P_SEND" "$P_PEER_SRV" $((n * A_SIZE))
 
@@ -336,7 +267,7 @@ run_b()
 
 	cap_up "$name" "$NS_R" "$R_IF_S" udp
 	ok $? "$name: capture in R on $R_IF_S"
-	sink_up "$name.sink" "$NS_D" --echo --once --json "$lsink:$P_SINK"
+	sink_start "$name.sink" "$NS_D" --echo --once --json "$lsink:$P_SINK"
 	ok $? "$name: pmark-sink --echo listening in D on $lsink:$P_SINK"
 
 	out=$(ip netns exec "$NS_S" "$PEER" client --udp-port "$P_PEER_CLI" --remote "$rem" \
@@ -377,7 +308,7 @@ EOF
 	fi
 
 	cap_down "$name"
-	sum="dropped $(cap_dropped "$name")"$'\n'$(wire_summary "${CAP_FILE[$name]}")
+	sum="dropped $(cap_drops "$name")"$'\n'$(wire_summary "${CAP_FILE[$name]}")
 	diag "$name capture:" "$sum"
 	wire_checks "$name" "$sum" "$P_PEER_CLI" "$P_SINK" $((B_COUNT * B_SIZE))
 }

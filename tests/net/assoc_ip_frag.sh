@@ -35,9 +35,7 @@ SIZE=6000
 TOTAL=$((THREADS * COUNT))
 
 require_wire
-if [ ! -x "$SEND_BIN" ] || [ ! -x "$SINK_BIN" ]; then
-	skip_all "pmark-send/pmark-sink not built (run make)"
-fi
+require_assoc_tools
 tap_plan 32
 
 # shellcheck source-path=SCRIPTDIR source=lib_wire.sh
@@ -57,19 +55,9 @@ frag_case()
 	fi
 
 	stats_save
-	if sink_start "sink_$name" "$NS_D" --once --json "$listen"; then
-		tap_ok "$name: pmark-sink listening in D on $listen"
-	else
-		tap_fail "$name: pmark-sink listening in D on $listen"
-		exit
-	fi
+	need "$name: pmark-sink listening in D on $listen" sink_start "sink_$name" "$NS_D" --once --json "$listen"
 	# Not "udp": later IPv6 fragments have no UDP header after the fixed one.
-	if cap_begin "c_$name" "$NS_R" "$R_IF_S" "$filter"; then
-		tap_ok "$name: capture in R on $R_IF_S"
-	else
-		tap_fail "$name: capture in R on $R_IF_S"
-		exit
-	fi
+	need "$name: capture in R on $R_IF_S" cap_begin "c_$name" "$NS_R" "$R_IF_S" "$filter"
 
 	snd "snd_$name" "$NS_S" --pin-root "$PIN" --bind "$bind" --mtu 4000 --ip-df off \
 		--threads "$THREADS" --count "$COUNT" --size "$SIZE" --per-thread-options \
@@ -95,12 +83,7 @@ frag_case()
 
 	# shellcheck disable=SC2086 # $v6 is empty or one word
 	unset_prefix MK_
-	if marks_check "$LIB_TMP/c_$name.pcap" "$sport" --decode "$dport" $v6; then
-		tap_ok "$name: check_marks.py decoded the capture"
-	else
-		tap_fail "$name: check_marks.py decoded the capture"
-		exit
-	fi
+	need "$name: check_marks.py decoded the capture" marks_check "$LIB_TMP/c_$name.pcap" "$sport" --decode "$dport" $v6
 	diag "$name: check_marks: $MK_LINE"
 	# shellcheck disable=SC2086
 	wire_census "$LIB_TMP/c_$name.pcap" "$sport" $v6

@@ -34,6 +34,8 @@
 source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_assoc.sh
 source "$(dirname "$0")/lib_assoc.sh"
+# shellcheck source-path=SCRIPTDIR source=lib_wire.sh
+source "$(dirname "$0")/lib_wire.sh"
 
 PA=5401
 PB=5402
@@ -46,79 +48,14 @@ SIZE=200
 RATE=12000                      # msg/s per process: ~0.8 s each
 
 require_wire
-[ -x "$SEND_BIN" ] || skip_all "$SEND_BIN not built (run make)"
-[ -x "$SINK_BIN" ] || skip_all "$SINK_BIN not built (run make)"
+require_assoc_tools
 tap_plan 25
 
 topo_marked "$PA" "$PB" "$PC"
 SCTP_PORTS=("$PA" "$PB" "$PC" "$SINK_PORT")
 
-# sink_up NAME NS ARGS...: sink_start (lib_assoc.sh), but with $! the
-# sink itself (ip netns exec execs it), not a subshell around it: a SIGTERM
-# from sink_wait must reach pmark-sink, which then prints its total.
-sink_up()
-{
-	local name=$1 ns=$2 i pid
-	shift 2
-	ip netns exec "$ns" "$SINK_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err" &
-	pid=$!
-	track_pid "$pid"
-	SINK_PID[$name]=$pid
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$LIB_TMP/$name.out" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "pmark-sink $* did not start:" "$(cat "$LIB_TMP/$name.err")"
-	return 1
-}
-
-sink_up sink "$NS_D" --json "$SINK_PORT"
+sink_start sink "$NS_D" --json "$SINK_PORT"
 ok $? "pmark-sink listening in D on UDP $SINK_PORT" "$(cat "$LIB_TMP/sink.err" 2>/dev/null)"
-# cap_up NAME NS IFACE FILTER: cap_start (lib.sh) without --immediate-mode
-# and with a 256 MiB buffer: with a wakeup per packet, tcpdump fell behind
-# the ~15000 datagrams a second of this test on a busy machine and the
-# kernel dropped some.  cap_down ends it.
-cap_up()
-{
-	local name=$1 ns=$2 ifc=$3 filter=$4 f log pid i
-	f=$LIB_TMP/$name.pcap
-	log=$LIB_TMP/$name.tcpdump.log
-	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 0 -B 262144 -U -Z root -w "$f" "$filter" \
-		>"$log" 2>&1 &
-	pid=$!
-	track_pid "$pid"
-	CAP_PID[$name]=$pid
-	CAP_FILE[$name]=$f
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$log" 2>/dev/null && [ -s "$f" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "tcpdump on $ns/$ifc did not start: $(cat "$log")"
-	return 1
-}
-
-# cap_down NAME: cap_stop (lib.sh) once the file has not grown for 1.5 s.
-# Without --immediate-mode the kernel hands packets to tcpdump a buffer
-# block at a time, the last block when its 1 s timeout retires it; tcpdump
-# stopped before then would lose it.
-cap_down()
-{
-	local f=${CAP_FILE[$1]} i size prev=-1 still=0
-	for ((i = 0; i < 80 && still < 6; i++)); do
-		size=$(stat -c %s "$f" 2>/dev/null || echo 0)
-		if [ "$size" = "$prev" ]; then
-			still=$((still + 1))
-		else
-			still=0
-		fi
-		prev=$size
-		sleep 0.25
-	done
-	cap_stop "$1"
-}
-
 stats_save
 cap_up wire "$NS_R" "$R_IF_S" "udp and src host $S_ADDR4"
 ok $? "capture in R on $R_IF_S (what S sends)"
@@ -338,32 +275,12 @@ fi
 
 # ---------------------------------------------------------------- counters
 
-pmctl --json stats >"$LIB_TMP/stats.now.json"
+tc_deltas
 ok $? "pmarkctl --json stats"
 diag "pmarkctl stats after the run:" "$(pmctl stats 2>&1)"
-delta=$(python3 - "$LIB_TMP/stats.base.json" "$LIB_TMP/stats.now.json" <<'EOF'
-import json, sys
-def flat(o, out):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if isinstance(v, list) and v and all(isinstance(x, int) for x in v):
-                out[k] = sum(v)
-            elif isinstance(v, (dict, list)):
-                flat(v, out)
-            elif isinstance(v, int) and not isinstance(v, bool):
-                out.setdefault(k, v)
-    elif isinstance(o, list):
-        for v in o:
-            flat(v, out)
-    return out
-b = flat(json.load(open(sys.argv[1])), {})
-n = flat(json.load(open(sys.argv[2])), {})
-print(" ".join("%s=%d" % (k, n[k] - b.get(k, 0)) for k in sorted(n)))
-EOF
-)
-diag "counter deltas over the run: $delta"
-# sd NAME: the growth of counter NAME over the run.
-sd() { sed -n "s/.*\b$1=\([0-9-]*\).*/\1/p" <<<"$delta"; }
+diag "counter deltas over the run: $TC_LINE"
+# sd NAME: the growth of counter NAME over the run (tc_deltas, lib_wire.sh).
+sd() { local n="TC_$1"; echo "${!n:-}"; }
 is "$(sd owner_mismatch)" 0 \
 	"stats: owner_mismatch 0 (records are found by vtag; no datagram met another socket's record)"
 is "$(sd busy),$(sd expired),$(sd once_consumed)" "0,0,0" "stats: busy 0, expired 0, once_consumed 0"

@@ -24,7 +24,7 @@
 #   one ICMP time exceeded from R per probe datagram, quoting UDP from the
 #   sender's port
 
-# MK_*, SND_*, SINK_*, PR_* are set by marks_check and py_vars (printf -v).
+# MK_*, SND_*, SNK_*, PR_* are set by marks_check and py_vars (printf -v).
 # shellcheck disable=SC2154
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -41,99 +41,12 @@ DPORT=5751
 
 require_wire
 require_cmd timeout
-if [ ! -x "$SEND_BIN" ] || [ ! -x "$SINK_BIN" ]; then
-	skip_all "pmark-send/pmark-sink not built (run make)"
-fi
+require_assoc_tools
 "$SEND_BIN" --help | grep -q -- --probes || skip_all "pmark-send has no --probes"
 tap_plan 19
 
-# ---- helpers of the assoc_* tests (the same block in each of them)
-
-# snd NAME NS ARGS...: send_run, but never longer than 50 s (a hang of the
-# library must fail the test, not stall the suite).
-snd()
-{
-	local name=$1 ns=$2 rc
-	shift 2
-	in_ns "$ns" timeout -k 5 50 "$SEND_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
-	rc=$?
-	[ $rc = 124 ] && diag "pmark-send did not finish in 50 s"
-	[ $rc = 0 ] || diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"
-	return $rc
-}
-
-# py_vars PREFIX PYTHON ARGS...: run PYTHON (its output is "key=value ..."
-# words) and set PREFIX_key for each; the line is kept in PREFIX_LINE.
-py_vars()
-{
-	local pfx=$1 code=$2 line kv
-	shift 2
-	line=$(python3 -c "$code" "$@") || return 1
-	printf -v "${pfx}_LINE" '%s' "$line"
-	for kv in $line; do
-		printf -v "${pfx}_${kv%%=*}" '%s' "${kv#*=}"
-	done
-	[ -n "$line" ]
-}
-
-# json_vars PREFIX FILE: the last JSON object in FILE as PREFIX_key
-# variables, nested objects joined with _ (PREFIX_stats_records_failed);
-# true/false/null are True/False/None, strings have no blanks.
-json_vars()
-{
-	py_vars "$1" '
-import json, re, sys
-objs = []
-for line in open(sys.argv[1]):
-    if line.startswith("{"):
-        try:
-            objs.append(json.loads(line))
-        except ValueError:
-            pass
-def walk(o, p):
-    for k, v in o.items():
-        n = p + re.sub(r"\W", "_", k)
-        if isinstance(v, dict):
-            walk(v, n + "_")
-        else:
-            print("%s=%s" % (n, re.sub(r"\s", "_", str(sum(v) if isinstance(v, list) else v))), end=" ")
-if objs:
-    walk(objs[-1], "")
-' "$2"
-}
-
-# v NAME: the variable NAME, or "missing".
-v()
-{
-	echo "${!1:-missing}"
-}
-
-# tc_deltas: TC_<counter> = growth of each tc program counter since stats_save.
-tc_deltas()
-{
-	pmctl --json stats >"$LIB_TMP/stats.now.json" || return 1
-	py_vars TC '
-import json, sys
-def flat(o):
-    return {k: sum(x) if isinstance(x, list) else x for k, x in o.items()
-            if isinstance(x, (int, list))}
-now = flat(json.load(open(sys.argv[1])))
-try:
-    base = flat(json.load(open(sys.argv[2])))
-except (OSError, ValueError):
-    base = {}
-print(" ".join("%s=%d" % (k, x - base.get(k, 0)) for k, x in now.items()))
-' "$LIB_TMP/stats.now.json" "$LIB_TMP/stats.base.json"
-}
-
-# cap_drops NAME: packets the kernel dropped for tcpdump (its exit summary).
-cap_drops()
-{
-	sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$LIB_TMP/$1.tcpdump.log" |
-		tail -1 | grep . || echo unknown
-}
-
-# ---- end of the helpers
+# shellcheck source-path=SCRIPTDIR source=lib_wire.sh
+source "$(dirname "$0")/lib_wire.sh"
 
 # probe_census PCAP: the DATA datagrams from $SPORT that carry probe chunks
 # (PPID TTL field 1, thread field $THREADS), in PR_*:
@@ -181,18 +94,8 @@ print("tsns=%d dgrams=%d first=%d retx=%d ttl1=%d withbulk=%d icmp=%d" %
 
 topo_marked "$SPORT"
 
-if sink_start sink "$NS_D" --once --json "$DPORT"; then
-	tap_ok "pmark-sink listening in D on UDP $DPORT"
-else
-	tap_fail "pmark-sink listening in D on UDP $DPORT"
-	exit
-fi
-if cap_start c "$NS_R" "$R_IF_S" "udp or icmp"; then
-	tap_ok "capture in R on $R_IF_S"
-else
-	tap_fail "capture in R on $R_IF_S"
-	exit
-fi
+need "pmark-sink listening in D on UDP $DPORT" sink_start sink "$NS_D" --once --json "$DPORT"
+need "capture in R on $R_IF_S" cap_start c "$NS_R" "$R_IF_S" "udp or icmp"
 
 snd snd "$NS_S" --pin-root "$PIN" --bind "$S_ADDR4:$SPORT" --threads "$THREADS" --count "$COUNT" \
 	--size "$SIZE" --rate 20000 --dscp 10 --probes "$PROBES" --probe-ttl 1 \
@@ -213,9 +116,9 @@ is "$(v SND_stats_records_failed)/$(v SND_stats_chunks_unmapped)/$(v SND_stats_u
 	"0/0/0/0" "pmark-send stats: records_failed, chunks_unmapped, unsplittable, send_errors 0"
 diag "pmark-send: packets_split $(v SND_stats_packets_split), packets_out $(v SND_stats_packets_out), datagrams_out $(v SND_stats_datagrams_out), retransmissions $(v SND_stats_retransmissions)"
 
-json_vars SINK "$LIB_TMP/sink.out" || diag "no JSON from pmark-sink"
-diag "pmark-sink: $(v SINK_LINE)"
-is "$sink_rc/$(v SINK_messages)/$(v SINK_intact)/$(v SINK_corrupt)/$(v SINK_bytes)" \
+json_vars SNK "$LIB_TMP/sink.out" || diag "no JSON from pmark-sink"
+diag "pmark-sink: $(v SNK_LINE)"
+is "$sink_rc/$(v SNK_messages)/$(v SNK_intact)/$(v SNK_corrupt)/$(v SNK_bytes)" \
 	"0/$TOTAL/$TOTAL/0/$((TOTAL * SIZE))" \
 	"pmark-sink: exit 0, exactly the $TOTAL bulk messages, all intact (no probe arrived)"
 is "$(cap_drops c)" 0 "capture complete: tcpdump dropped no packet"
@@ -236,12 +139,7 @@ is "$MK_mislabeled/$MK_unmarked" 0/0 "no mislabeled or unmarked datagram"
 ok $? "every DATA datagram shows its chunks' options (ok $MK_ok of $MK_data, retx $MK_retx)"
 is "$MK_retx_marked" 0 "no retransmission of a once (probe) chunk went out marked"
 
-if probe_census "$LIB_TMP/c.pcap"; then
-	tap_ok "probe census of the capture"
-else
-	tap_fail "probe census of the capture"
-	exit
-fi
+need "probe census of the capture" probe_census "$LIB_TMP/c.pcap"
 diag "probes on the wire: $(v PR_LINE)"
 is "$(v PR_tsns)" "$PROBES" "all $PROBES probe TSNs went out"
 [ "$(v PR_dgrams)" -gt 0 ] && [ "$(v PR_ttl1)" = "$(v PR_dgrams)" ] && [ "$(v PR_withbulk)" = 0 ]

@@ -19,7 +19,7 @@
 # message intact (exact count), the capture has retransmissions, and
 # check_marks.py finds 0 mixed, 0 mislabeled, 0 unmarked.
 
-# MK_*, SND_*, SINK_*, TC_* are set by marks_check and py_vars (printf -v).
+# MK_*, SND_*, SNK_*, TC_* are set by marks_check and py_vars (printf -v).
 # shellcheck disable=SC2154
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -34,98 +34,11 @@ LOSS=10
 
 require_wire
 require_cmd nft timeout
-if [ ! -x "$SEND_BIN" ] || [ ! -x "$SINK_BIN" ]; then
-	skip_all "pmark-send/pmark-sink not built (run make)"
-fi
+require_assoc_tools
 tap_plan 29
 
-# ---- helpers of the assoc_* tests (the same block in each of them)
-
-# snd NAME NS ARGS...: send_run, but never longer than 50 s (a hang of the
-# library must fail the test, not stall the suite).
-snd()
-{
-	local name=$1 ns=$2 rc
-	shift 2
-	in_ns "$ns" timeout -k 5 50 "$SEND_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
-	rc=$?
-	[ $rc = 124 ] && diag "pmark-send did not finish in 50 s"
-	[ $rc = 0 ] || diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"
-	return $rc
-}
-
-# py_vars PREFIX PYTHON ARGS...: run PYTHON (its output is "key=value ..."
-# words) and set PREFIX_key for each; the line is kept in PREFIX_LINE.
-py_vars()
-{
-	local pfx=$1 code=$2 line kv
-	shift 2
-	line=$(python3 -c "$code" "$@") || return 1
-	printf -v "${pfx}_LINE" '%s' "$line"
-	for kv in $line; do
-		printf -v "${pfx}_${kv%%=*}" '%s' "${kv#*=}"
-	done
-	[ -n "$line" ]
-}
-
-# json_vars PREFIX FILE: the last JSON object in FILE as PREFIX_key
-# variables, nested objects joined with _ (PREFIX_stats_records_failed);
-# true/false/null are True/False/None, strings have no blanks.
-json_vars()
-{
-	py_vars "$1" '
-import json, re, sys
-objs = []
-for line in open(sys.argv[1]):
-    if line.startswith("{"):
-        try:
-            objs.append(json.loads(line))
-        except ValueError:
-            pass
-def walk(o, p):
-    for k, v in o.items():
-        n = p + re.sub(r"\W", "_", k)
-        if isinstance(v, dict):
-            walk(v, n + "_")
-        else:
-            print("%s=%s" % (n, re.sub(r"\s", "_", str(sum(v) if isinstance(v, list) else v))), end=" ")
-if objs:
-    walk(objs[-1], "")
-' "$2"
-}
-
-# v NAME: the variable NAME, or "missing".
-v()
-{
-	echo "${!1:-missing}"
-}
-
-# tc_deltas: TC_<counter> = growth of each tc program counter since stats_save.
-tc_deltas()
-{
-	pmctl --json stats >"$LIB_TMP/stats.now.json" || return 1
-	py_vars TC '
-import json, sys
-def flat(o):
-    return {k: sum(x) if isinstance(x, list) else x for k, x in o.items()
-            if isinstance(x, (int, list))}
-now = flat(json.load(open(sys.argv[1])))
-try:
-    base = flat(json.load(open(sys.argv[2])))
-except (OSError, ValueError):
-    base = {}
-print(" ".join("%s=%d" % (k, x - base.get(k, 0)) for k, x in now.items()))
-' "$LIB_TMP/stats.now.json" "$LIB_TMP/stats.base.json"
-}
-
-# cap_drops NAME: packets the kernel dropped for tcpdump (its exit summary).
-cap_drops()
-{
-	sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$LIB_TMP/$1.tcpdump.log" |
-		tail -1 | grep . || echo unknown
-}
-
-# ---- end of the helpers
+# shellcheck source-path=SCRIPTDIR source=lib_wire.sh
+source "$(dirname "$0")/lib_wire.sh"
 
 # nft_dropped: packets the drop rule in R has dropped so far.
 nft_dropped()
@@ -141,18 +54,8 @@ retx_case()
 	local name=$1 sport=$2 dport=$3 send_args=$4 sink_rc before after
 
 	stats_save
-	if sink_start "sink_$name" "$NS_D" --once --json "$dport"; then
-		tap_ok "$name: pmark-sink listening in D on UDP $dport"
-	else
-		tap_fail "$name: pmark-sink listening in D on UDP $dport"
-		exit
-	fi
-	if cap_start "c_$name" "$NS_R" "$R_IF_S" "udp"; then
-		tap_ok "$name: capture in R on $R_IF_S (ahead of the drops)"
-	else
-		tap_fail "$name: capture in R on $R_IF_S (ahead of the drops)"
-		exit
-	fi
+	need "$name: pmark-sink listening in D on UDP $dport" sink_start "sink_$name" "$NS_D" --once --json "$dport"
+	need "$name: capture in R on $R_IF_S (ahead of the drops)" cap_start "c_$name" "$NS_R" "$R_IF_S" "udp"
 	before=$(nft_dropped)
 
 	# shellcheck disable=SC2086 # the argument string is a word list
@@ -172,18 +75,13 @@ retx_case()
 	is "$(v SND_mode)/$(v SND_error)/$(v SND_messages)/$(v SND_all_acked)" "maps/None/$TOTAL/True" \
 		"$name: pmark-send marked through the maps, $TOTAL messages sent, all acked"
 
-	json_vars SINK "$LIB_TMP/sink_$name.out" || diag "no JSON from pmark-sink"
-	diag "$name: pmark-sink: $(v SINK_LINE)"
-	is "$sink_rc/$(v SINK_messages)/$(v SINK_intact)/$(v SINK_corrupt)" "0/$TOTAL/$TOTAL/0" \
+	json_vars SNK "$LIB_TMP/sink_$name.out" || diag "no JSON from pmark-sink"
+	diag "$name: pmark-sink: $(v SNK_LINE)"
+	is "$sink_rc/$(v SNK_messages)/$(v SNK_intact)/$(v SNK_corrupt)" "0/$TOTAL/$TOTAL/0" \
 		"$name: pmark-sink: exit 0, $TOTAL messages, all intact, none corrupt"
 	is "$(cap_drops "c_$name")" 0 "$name: capture complete: tcpdump dropped no packet"
 
-	if marks_check "$LIB_TMP/c_$name.pcap" "$sport" --decode "$dport"; then
-		tap_ok "$name: check_marks.py decoded the capture"
-	else
-		tap_fail "$name: check_marks.py decoded the capture"
-		exit
-	fi
+	need "$name: check_marks.py decoded the capture" marks_check "$LIB_TMP/c_$name.pcap" "$sport" --decode "$dport"
 	diag "$name: check_marks: $MK_LINE"
 	[ "$MK_retx" -gt 0 ]
 	ok $? "$name: the capture has retransmissions (retx $MK_retx, first $MK_first)"

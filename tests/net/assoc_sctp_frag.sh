@@ -27,9 +27,7 @@ SIZE=262144
 TOTAL=$((THREADS * COUNT))
 
 require_wire
-if [ ! -x "$SEND_BIN" ] || [ ! -x "$SINK_BIN" ]; then
-	skip_all "pmark-send/pmark-sink not built (run make)"
-fi
+require_assoc_tools
 tap_plan 18
 
 # shellcheck source-path=SCRIPTDIR source=lib_wire.sh
@@ -38,18 +36,8 @@ source "$(dirname "$0")/lib_wire.sh"
 topo_marked "$SPORT"
 stats_save
 
-if sink_start sink "$NS_D" --once --json "$DPORT"; then
-	tap_ok "pmark-sink listening in D on UDP $DPORT"
-else
-	tap_fail "pmark-sink listening in D on UDP $DPORT"
-	exit
-fi
-if cap_begin c "$NS_R" "$R_IF_S" "udp"; then
-	tap_ok "capture in R on $R_IF_S"
-else
-	tap_fail "capture in R on $R_IF_S"
-	exit
-fi
+need "pmark-sink listening in D on UDP $DPORT" sink_start sink "$NS_D" --once --json "$DPORT"
+need "capture in R on $R_IF_S" cap_begin c "$NS_R" "$R_IF_S" "udp"
 
 snd snd "$NS_S" --pin-root "$PIN" --bind "$S_ADDR4:$SPORT" --threads "$THREADS" \
 	--count "$COUNT" --size "$SIZE" --per-thread-options --ttl 30 --dscp 40 --json \
@@ -75,12 +63,7 @@ is "$sink_rc/$(v SNK_messages)/$(v SNK_bytes)/$(v SNK_intact)/$(v SNK_corrupt)/$
 
 is "$(cap_complete c)" 0/0 "capture complete: no packet dropped for tcpdump, none truncated"
 
-if marks_check "$LIB_TMP/c.pcap" "$SPORT" --decode "$DPORT"; then
-	tap_ok "check_marks.py decoded the capture"
-else
-	tap_fail "check_marks.py decoded the capture"
-	exit
-fi
+need "check_marks.py decoded the capture" marks_check "$LIB_TMP/c.pcap" "$SPORT" --decode "$DPORT"
 diag "check_marks: $MK_LINE"
 is "$MK_mislabeled" 0 "no mislabeled datagram"
 is "$MK_unmarked" 0 "no unmarked datagram"

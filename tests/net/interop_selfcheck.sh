@@ -134,40 +134,6 @@ client()
 
 # ---------------------------------------------------------------- capture
 
-# cap_begin NAME NS IFACE: like cap_start (lib.sh), everything on IFACE, but
-# with a 64 MiB capture buffer: the peers send bursts of full-sized
-# packets, and with the default buffer tcpdump dropped some of them.
-cap_begin()
-{
-	local name=$1 ns=$2 ifc=$3 f log pid i
-	f=$T/$name.pcap
-	log=$T/$name.tcpdump.log
-	rm -f "$f" "$log"
-	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 0 -B 65536 -U --immediate-mode -Z root \
-		-w "$f" >"$log" 2>&1 &
-	pid=$!
-	track_pid "$pid"
-	CAP_PID[$name]=$pid
-	CAP_FILE[$name]=$f
-	for ((i = 0; i < 100; i++)); do
-		if grep -q "listening on" "$log" 2>/dev/null && [ -s "$f" ]; then
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "tcpdump on $ns/$ifc did not start: $(cat "$log")"
-	return 1
-}
-
-# cap_dropped NAME: packets tcpdump reported as dropped (after cap_stop).
-cap_dropped()
-{
-	local n
-	n=$(sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$T/$1.tcpdump.log")
-	echo "${n:-unknown}"
-}
-
 # ---------------------------------------------------------------- analysis
 
 # wire_summary PCAP: what tshark sees, as key=value lines (see below).
@@ -269,7 +235,7 @@ run_family()
 	ppid=$(sed -n 's/.*--ppid \([0-9]*\).*/\1/p' <<<"${cargs[*]}")
 	[[ " ${cargs[*]} " == *" --unordered "* ]] && u=1
 
-	cap_begin "$name" "$NS_A" "$A_IF" || tap_fail "$name: capture on $A_IF"
+	cap_start "$name" "$NS_A" "$A_IF" "" || tap_fail "$name: capture on $A_IF"
 	if ! server_start "$name.server" --count "$COUNT" "${sargs[@]}"; then
 		tap_fail "$name: server listening in B" "$(cat "$SRV_ERR")"
 	else
@@ -293,7 +259,7 @@ run_family()
 	fi
 	cap_stop "$name"
 
-	SUMMARY="dropped=$(cap_dropped "$name")"$'\n'$(wire_summary "${CAP_FILE[$name]}")
+	SUMMARY="dropped=$(cap_drops "$name")"$'\n'$(wire_summary "${CAP_FILE[$name]}")
 	diag "$name capture:" "$SUMMARY"
 
 	# Only SCTP in UDP: no SCTP straight over IP, every SCTP packet between

@@ -152,6 +152,21 @@ check()
 	return $rc
 }
 
+# need DESC CMD [ARGS...]: one test point, run in this shell (CMD may set
+# variables or start background jobs); the script ends when CMD fails,
+# because what follows needs it.
+need()
+{
+	local d=$1
+	shift
+	if "$@"; then
+		tap_ok "$d"
+	else
+		tap_fail "$d"
+		exit
+	fi
+}
+
 # ---------------------------------------------------------------- skips
 
 # Skip the whole script: before the plan it is the "1..0 # SKIP" line.
@@ -506,19 +521,23 @@ stat_delta()
 
 # ---------------------------------------------------------------- capture
 
-# cap_start NAME NS IFACE FILTER: tcpdump into $LIB_TMP/NAME.pcap; returns
-# once tcpdump says it is listening (filter installed, file open).  An
-# empty FILTER captures everything.
+# cap_start NAME NS IFACE FILTER [TCPDUMP_OPTION...]: tcpdump into
+# $LIB_TMP/NAME.pcap; returns once tcpdump says it is listening (filter
+# installed, file open).  An empty FILTER captures everything.  The options
+# replace the default snapshot length, buffer and delivery mode (-s 2048
+# -B 65536 -U --immediate-mode).
 cap_start()
 {
-	local name=$1 ns=$2 ifc=$3 filter=$4 f log pid i
+	local name=$1 ns=$2 ifc=$3 filter=$4 f log pid i opts=(-s 2048 -B 65536 -U --immediate-mode)
+	shift 4
+	[ $# -gt 0 ] && opts=("$@")
 	f=$LIB_TMP/$name.pcap
 	log=$LIB_TMP/$name.tcpdump.log
 	rm -f "$f" "$log"
 	# Not through a shell function: $! must be tcpdump itself (ip netns
 	# exec execs it).  A background job of a script ignores SIGINT, so it
 	# is stopped with SIGTERM, on which tcpdump also flushes and closes.
-	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 2048 -B 65536 -U --immediate-mode -Z root -w "$f" \
+	ip netns exec "$ns" tcpdump -i "$ifc" -n "${opts[@]}" -Z root -w "$f" \
 		${filter:+"$filter"} >"$log" 2>&1 &
 	pid=$!
 	track_pid "$pid"
@@ -536,6 +555,14 @@ cap_start()
 	done
 	diag "tcpdump on $ns/$ifc did not start: $(cat "$log")"
 	return 1
+}
+
+# cap_drops NAME: packets the kernel dropped for tcpdump (its exit summary,
+# so after cap_stop); "unknown" if it printed none.
+cap_drops()
+{
+	sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$LIB_TMP/$1.tcpdump.log" |
+		tail -1 | grep . || echo unknown
 }
 
 # cap_count NAME: packets in the capture so far.

@@ -8,6 +8,7 @@
 #                                 output in $LIB_TMP/NAME.out
 #   sink_wait NAME [SECONDS]     wait for it to exit (it was given --once or --count)
 #   stop_pid PID SECS            SIGTERM, then SIGKILL after SECS: no wait is unbounded
+#   require_assoc_tools          skip unless pmark-send and pmark-sink are built
 # Sinks still running at exit are stopped that way.
 #   send_run NAME NS ARGS...     pmark-send in NS, output in $LIB_TMP/NAME.out,
 #                                 --json output parsed with json_get
@@ -20,6 +21,14 @@ SINK_BIN=${SINK_BIN:-$TOP_DIR/build/pmark-sink}
 SEND_BIN=${SEND_BIN:-$TOP_DIR/build/pmark-send}
 CHECK_MARKS=$TOP_DIR/tests/net/check_marks.py
 declare -A SINK_PID=()
+
+# require_assoc_tools: skip the script (exit 4) unless pmark-send and
+# pmark-sink are built.
+require_assoc_tools()
+{
+	[ -x "$SEND_BIN" ] || skip_all "$SEND_BIN not built (run make)"
+	[ -x "$SINK_BIN" ] || skip_all "$SINK_BIN not built (run make)"
+}
 
 # stop_pid PID SECS: SIGTERM, and SIGKILL if PID has not exited SECS
 # seconds later (status 1 then), so that no cleanup waits forever.

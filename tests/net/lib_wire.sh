@@ -31,6 +31,7 @@ unset_prefix()
 # py_vars PREFIX PYTHON ARGS...: run PYTHON (its output is "key=value ..."
 # words) and set PREFIX_key for each, after unsetting all PREFIX_*
 # (nothing stale from an earlier call); the line is kept in PREFIX_LINE.
+# So PREFIX must not start names the libraries use (SINK_BIN, SEND_BIN...).
 py_vars()
 {
 	local pfx=$1 code=$2 line kv
@@ -102,33 +103,44 @@ print(" ".join("%s=%d" % (k, x - base.get(k, 0)) for k, x in now.items()))
 # small datagrams overflows it.  cap_stop NAME stops it.
 cap_begin()
 {
-	local name=$1 ns=$2 ifc=$3 filter=$4 f log pid i
-	f=$LIB_TMP/$name.pcap
-	log=$LIB_TMP/$name.tcpdump.log
-	rm -f "$f" "$log"
-	ip netns exec "$ns" tcpdump -i "$ifc" -n -s 1600 -B 65536 -U --immediate-mode -Z root \
-		-w "$f" ${filter:+"$filter"} >"$log" 2>&1 &
-	pid=$!
-	track_pid "$pid"
-	CAP_PID[$name]=$pid
-	CAP_FILE[$name]=$f
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$log" 2>/dev/null && [ -s "$f" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
+	cap_start "$1" "$2" "$3" "$4" -s 1600 -B 65536 -U --immediate-mode
+}
+
+# cap_up NAME NS IFACE FILTER: cap_start (lib.sh) without --immediate-mode
+# and with a 256 MiB buffer, so that tcpdump keeps up with bursts on a busy
+# machine.  cap_down ends it.
+cap_up()
+{
+	cap_start "$1" "$2" "$3" "$4" -s 0 -B 262144 -U
+}
+
+# cap_down NAME: cap_stop (lib.sh) once the file has not grown for 1.5 s.
+# Without --immediate-mode the kernel hands packets to tcpdump a buffer
+# block at a time, the last block when its 1 s timeout retires it; tcpdump
+# stopped before then would lose it.
+cap_down()
+{
+	local f=${CAP_FILE[$1]} i size prev=-1 still=0
+	for ((i = 0; i < 80 && still < 6; i++)); do
+		size=$(stat -c %s "$f" 2>/dev/null || echo 0)
+		if [ "$size" = "$prev" ]; then
+			still=$((still + 1))
+		else
+			still=0
+		fi
+		prev=$size
+		sleep 0.25
 	done
-	diag "tcpdump on $ns/$ifc did not start: $(cat "$log")"
-	return 1
+	cap_stop "$1"
 }
 
 # cap_complete NAME: "DROPPED/TRUNCATED" for a stopped capture: packets the
-# kernel dropped for tcpdump (its exit summary) and frames cut short by
-# the snapshot length; "0/0" when the capture holds everything that passed.
+# kernel dropped for tcpdump and frames cut short by the snapshot length;
+# "0/0" when the capture holds everything that passed.
 cap_complete()
 {
 	local drops trunc
-	drops=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' \
-		"$LIB_TMP/$1.tcpdump.log" | tail -1)
+	drops=$(cap_drops "$1")
 	trunc=$(python3 -c '
 import struct, sys
 d = open(sys.argv[1], "rb").read()
@@ -140,7 +152,7 @@ while o + 16 <= len(d):
     o += 16 + incl
 print(n)
 ' "${CAP_FILE[$1]}" 2>/dev/null)
-	echo "${drops:-unknown}/${trunc:-unknown}"
+	echo "$drops/${trunc:-unknown}"
 }
 
 # wire_census PCAP PORT [--v6]: the datagrams from UDP port PORT that carry
