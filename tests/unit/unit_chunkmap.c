@@ -115,7 +115,7 @@ static int chunk(struct pmark_conn *c, bool idata, uint32_t tsn, uint16_t sid, u
 	return pm_chunk_key(c, pkt, &d, key, &expire, &first);
 }
 
-static uint32_t ttl_of(uint32_t key) { return pm_key_flags(key) & PM_K_TTL ? pm_key_ttl(key) : 0; }
+static uint32_t ttl_of(uint32_t key) { return pm_key_flags(key) & PMARK_F_TTL ? pm_key_ttl(key) : 0; }
 
 #define B PM_DATA_B
 #define E PM_DATA_E
@@ -158,7 +158,7 @@ static void test_once_and_abandoned(void)
 
 	push(c, 1, true, 1, true, p, 40);        /* a probe: unordered, TTL 1, once */
 	chunk(c, false, 7, 1, 0, U | B | E, p, 40, &k);
-	check(ttl_of(k) == 1 && (pm_key_flags(k) & PM_K_ONCE), "a once probe is marked on its first transmission");
+	check(ttl_of(k) == 1 && (pm_key_flags(k) & PMARK_F_ONCE), "a once probe is marked on its first transmission");
 	k = 1;
 	chunk(c, false, 7, 1, 0, U | B | E, p, 40, &k);
 	check(k == 0, "its retransmission goes out unmarked");
@@ -235,7 +235,7 @@ static void test_precedence(void)
 	msg.once = true;
 	check(pm_opts_key(&msg) == 0, "once alone changes nothing on the wire: no record");
 	pm_opts_merge(&msg, &assoc);
-	check(ttl_of(pm_opts_key(&msg)) == 40 && (pm_key_flags(pm_opts_key(&msg)) & PM_K_ONCE),
+	check(ttl_of(pm_opts_key(&msg)) == 40 && (pm_key_flags(pm_opts_key(&msg)) & PMARK_F_ONCE),
 	      "a message with only once inherits the association's fields and stays once");
 }
 

@@ -178,15 +178,13 @@ int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data 
 	}
 	if (!*first) {
 		/* A retransmission: the options of its first transmission, unless once. */
-		*key = e->tsn == d->tsn && e->state == 2 && !(pm_key_flags(e->key) & PM_K_ONCE) ? e->key : 0;
+		*key = e->tsn == d->tsn && e->state == 2 && !(pm_key_flags(e->key) & PMARK_F_ONCE) ? e->key : 0;
 		return 0;
 	}
 	m = chunk_message(c, pkt, d, &finished);
 	*key = m ? m->key : 0;
 	*expire_ms = m ? m->expire_ms : 0;
 	*e = (struct pm_tsn_seen){ .tsn = d->tsn, .key = *key, .state = 2 };
-	if (m)
-		m->mapped += d->payload_len;
 	if (finished)
 		desc_release(c, m);
 	return m ? 0 : -ENOENT;

@@ -285,7 +285,7 @@ struct pmark_conn *pmark_connect(struct pmark_ep *ep, const struct sockaddr *rem
 		err = -errno;
 		goto fail_so;
 	}
-	deadline = timeout_ms < 0 ? UINT64_MAX : pmark_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	deadline = pm_deadline_ns(timeout_ms);
 	for (;;) {
 		int st = assoc_state(so);
 
@@ -366,8 +366,7 @@ static struct pmark_conn *conn_by_id(struct pmark_ep *ep, uintptr_t id)
 
 struct pmark_conn *pmark_accept(struct pmark_ep *ep, int timeout_ms)
 {
-	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX
-					   : pmark_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t deadline = pm_deadline_ns(timeout_ms);
 
 	if (!ep || !ep->listener) {
 		errno = EINVAL;
@@ -391,7 +390,6 @@ struct pmark_conn *pmark_accept(struct pmark_ep *ep, int timeout_ms)
 				continue;
 			}
 			usrsctp_set_non_blocking(so, 1);
-			c->accepted = true;
 			pm_conn_attach_socket(c, so);
 			return c;
 		}
@@ -423,7 +421,7 @@ void pmark_conn_close(struct pmark_conn *c, int timeout_ms)
 	if (c->so) {
 		/* SHUTDOWN goes out once everything queued is acknowledged. */
 		usrsctp_shutdown(c->so, SHUT_RDWR);
-		deadline = pmark_now_ns() + (uint64_t)(timeout_ms < 0 ? 2000 : timeout_ms) * 1000000ull;
+		deadline = pm_deadline_ns(timeout_ms < 0 ? 2000 : timeout_ms);
 		while (assoc_state(c->so) >= 0 && assoc_state(c->so) != SCTP_CLOSED &&
 		       pmark_now_ns() < deadline)
 			pm_conn_wait(c, 10);

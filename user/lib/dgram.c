@@ -33,17 +33,16 @@ static void cmsg_options(struct pmark_conn *c, struct msghdr *mh, uint32_t key)
 	int tos = 0;
 
 	mh->msg_controllen = 0;
-	if (f & PM_K_TOS)
+	if (f & PMARK_F_TOS)
 		tos = (ep->base_tos & ~pm_key_mask(key)) | (pm_key_tos(key) & pm_key_mask(key));
-	if (f & PM_K_TTL)
+	if (f & PMARK_F_TTL)
 		add_int(mh, &cm, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_HOPLIMIT : IP_TTL, pm_key_ttl(key));
-	if (f & PM_K_TOS)
+	if (f & PMARK_F_TOS)
 		add_int(mh, &cm, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_TCLASS : IP_TOS, tos);
-	if (f & (PM_K_DF_SET | PM_K_DF_CLEAR)) {
+	if (f & (PMARK_F_DF_SET | PMARK_F_DF_CLEAR)) {
 		if (v6) {
-			add_int(mh, &cm, IPPROTO_IPV6, IPV6_DONTFRAG, !!(f & PM_K_DF_SET));
-		} else if (!ep->warned_df) {
-			ep->warned_df = true;
+			add_int(mh, &cm, IPPROTO_IPV6, IPV6_DONTFRAG, !!(f & PMARK_F_DF_SET));
+		} else if (!atomic_exchange(&ep->warned_df, true)) {
 			pm_log(ep, "ancillary-data mode cannot set or clear the IPv4 DF bit per packet "
 			       "(Linux has no such control message): DF follows the socket's "
 			       "IP_MTU_DISCOVER setting; TTL and TOS are still applied per packet");

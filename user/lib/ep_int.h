@@ -17,14 +17,11 @@ struct socket;               /* usrsctp */
 
 /*
  * Options of one message packed in 32 bits: the key by which a packet's
- * chunks are grouped (equal key = same IP header) and what a record or the
- * ancillary data writes.  0 means "no option": the datagram is left alone.
+ * chunks are grouped (equal key = same IP header), and what a record or the
+ * ancillary data writes.  The flags byte holds the record's own PMARK_F_*
+ * bits (pmark_abi.h) without PMARK_F_VALID, so a record is written straight
+ * from the key.  0 means "no option": the datagram is left alone.
  */
-#define PM_K_TTL      0x01u
-#define PM_K_TOS      0x02u
-#define PM_K_DF_SET   0x04u
-#define PM_K_DF_CLEAR 0x08u
-#define PM_K_ONCE     0x10u
 static inline uint32_t pm_key_make(uint8_t flags, uint8_t ttl, uint8_t tos, uint8_t mask)
 {
 	return flags ? (uint32_t)flags << 24 | (uint32_t)ttl << 16 | (uint32_t)tos << 8 | mask : 0;
@@ -38,7 +35,6 @@ static inline uint8_t pm_key_mask(uint32_t k) { return k; }
 struct pm_desc {
 	struct pm_desc *prev, *next; /* in its stream's queue, send order */
 	uint32_t len;                /* message length */
-	uint32_t mapped;             /* payload bytes of its chunks seen so far */
 	uint32_t mid;                /* expected SSN (DATA) / MID (I-DATA) */
 	uint32_t key;                /* pm_key of its options, 0 = none */
 	uint32_t expire_ms;
@@ -70,7 +66,6 @@ struct pmark_conn {
 	struct sockaddr_storage remote;
 	socklen_t remote_len;
 	struct socket *so;           /* NULL until connected / accepted */
-	bool accepted;               /* handed out by pmark_accept */
 	bool ready;                  /* established and handed to the application */
 	struct pmark_conn *next;     /* in ep->conns */
 	uint64_t born_ns;
@@ -137,7 +132,7 @@ struct pmark_ep {
 	bool port_registered;
 	struct pmark_maps *maps;
 	char fallback[256];
-	bool warned_df;
+	atomic_bool warned_df;       /* the IPv4 DF sentence has been said */
 	int base_tos;                /* the socket's own TOS, kept under a tos mask in CMSG mode */
 
 	pthread_t rx_thread, cb_thread;
@@ -154,6 +149,11 @@ struct pmark_ep {
 
 /* Condition variables timed on CLOCK_MONOTONIC (all deadlines here are). */
 void pm_cond_init(pthread_cond_t *cond);
+/* The CLOCK_MONOTONIC deadline timeout_ms from now; UINT64_MAX when < 0 (none). */
+static inline uint64_t pm_deadline_ns(int timeout_ms)
+{
+	return timeout_ms < 0 ? UINT64_MAX : pmark_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+}
 
 /* usrsctp_glue.c: one usrsctp per process, conn ids. */
 int pm_usrsctp_get(void);
@@ -177,6 +177,7 @@ void pm_conn_wait(struct pmark_conn *c, int timeout_ms);
 int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len);
 void pm_input(struct pmark_conn *c, const uint8_t *pkt, size_t len);
 void pm_release_records(struct pmark_conn *c);
+void pm_release_records_locked(struct pmark_conn *c);   /* map_lock held */
 /* dgram.c: one datagram to the peer, with key's options as ancillary data in CMSG mode. */
 int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t key);
 

@@ -50,9 +50,8 @@ void pm_input(struct pmark_conn *c, const uint8_t *pkt, size_t len)
 	}
 }
 
-void pm_release_records(struct pmark_conn *c)
+void pm_release_records_locked(struct pmark_conn *c)
 {
-	pthread_mutex_lock(&c->map_lock);
 	if (c->assoc) {
 		uint64_t live = atomic_load(&c->st[PS_REC_WRITTEN]) - atomic_load(&c->st[PS_REC_ACKED]) -
 				atomic_load(&c->st[PS_REC_RELEASED]) -
@@ -62,5 +61,11 @@ void pm_release_records(struct pmark_conn *c)
 		pmark_assoc_put(c->assoc, true);
 		c->assoc = NULL;
 	}
+}
+
+void pm_release_records(struct pmark_conn *c)
+{
+	pthread_mutex_lock(&c->map_lock);
+	pm_release_records_locked(c);
 	pthread_mutex_unlock(&c->map_lock);
 }

@@ -43,12 +43,11 @@ static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
 	return 0;
 }
 
+/* The key is the record's fields already checked: straight into the slot. */
 static void record_write(struct pmark_conn *c, uint32_t tsn, uint32_t key, uint32_t expire_ms)
 {
 	struct pmark_ep *ep = c->ep;
-	struct pmark_opts o = PMARK_OPTS_INIT;
 	struct pmark_slot *slot;
-	uint8_t f = pm_key_flags(key);
 
 	if (!c->assoc) {
 		if (c->assoc_failed || !c->peer_vtag)
@@ -67,17 +66,9 @@ static void record_write(struct pmark_conn *c, uint32_t tsn, uint32_t key, uint3
 	    __atomic_load_n(&slot->vtag, __ATOMIC_RELAXED) == c->peer_vtag &&
 	    __atomic_load_n(&slot->tsn, __ATOMIC_RELAXED) != tsn)
 		pm_count(c, PS_REC_OVERWRITTEN, 1);
-	if (f & PM_K_TTL)
-		o.ttl = pm_key_ttl(key);
-	if (f & PM_K_TOS) {
-		o.tos = pm_key_tos(key);
-		o.tos_mask = pm_key_mask(key);
-	}
-	o.df = f & PM_K_DF_SET ? PMARK_DF_SET : f & PM_K_DF_CLEAR ? PMARK_DF_CLEAR : PMARK_DF_LEAVE;
-	o.once = f & PM_K_ONCE;
-	o.owner = ep->cookie;
-	o.expire_ms = expire_ms;
-	if (pmark_assoc_mark(c->assoc, tsn, &o) == 0) {
+	if (pmark_slot_write(slot, c->peer_vtag, tsn, PMARK_F_VALID | pm_key_flags(key), pm_key_ttl(key),
+			     pm_key_tos(key), pm_key_mask(key), ep->cookie,
+			     expire_ms ? pmark_now_ns() + (uint64_t)expire_ms * 1000000ull : 0) == 0) {
 		pm_count(c, PS_REC_WRITTEN, 1);
 		return;
 	}
@@ -96,7 +87,7 @@ static void record_consume(struct pmark_conn *c, uint32_t tsn)
 	struct pmark_slot *slot;
 	uint32_t seq;
 
-	if (!c->assoc || e->tsn != tsn || e->state != 2 || !(pm_key_flags(e->key) & PM_K_ONCE))
+	if (!c->assoc || e->tsn != tsn || e->state != 2 || !(pm_key_flags(e->key) & PMARK_F_ONCE))
 		return;
 	slot = &c->assoc->base[tsn & c->assoc->mask];
 	seq = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
@@ -119,13 +110,7 @@ static void learn_tags(struct pmark_conn *c, const uint8_t *pkt, const struct pm
 	}
 	if (!h->vtag || h->vtag == c->peer_vtag)
 		return;
-	if (c->assoc) {   /* a restarted association: its old records are dead */
-		pm_count(c, PS_REC_RELEASED, atomic_load(&c->st[PS_REC_WRITTEN]) -
-			 atomic_load(&c->st[PS_REC_ACKED]) - atomic_load(&c->st[PS_REC_RELEASED]) -
-			 atomic_load(&c->st[PS_REC_OVERWRITTEN]));
-		pmark_assoc_put(c->assoc, true);
-		c->assoc = NULL;
-	}
+	pm_release_records_locked(c);   /* a restarted association: its old records are dead */
 	c->peer_vtag = h->vtag;
 	c->assoc_failed = false;
 }
@@ -265,7 +250,7 @@ int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len)
 		/* AUTH covers the chunks after it: cutting would break it. */
 		pm_count(c, PS_UNSPLITTABLE, 1);
 		err = pm_send_dgram(c, pkt, len, key);
-	} else if (groups == 2 || (has_ctrl && !has_auth && (pm_key_flags(key) & PM_K_TTL))) {
+	} else if (groups == 2 || (has_ctrl && !has_auth && (pm_key_flags(key) & PMARK_F_TTL))) {
 		err = send_split(c, pkt, (size_t)n, has_ctrl);
 	} else {
 		err = pm_send_dgram(c, pkt, len, key);

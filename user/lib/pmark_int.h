@@ -47,6 +47,9 @@ int pmark_pin_root_resolve(const char *requested, bool mount_if_missing, char *o
 const char *pmark_pin_root_requested(const char *requested);
 int pmark_pin_path(char *out, size_t len, const char *root, const char *name);
 
+/* The record fields of checked options: PMARK_F_* without VALID, and the bytes. */
+uint8_t pmark_opts_fields(const struct pmark_opts *o, uint8_t *ttl, uint8_t *tos, uint8_t *tos_mask);
+
 /* Slot access under the sequence lock. */
 /* -EBUSY when a writer that died or stopped mid-write holds the slot (see slot.c). */
 int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,

@@ -183,25 +183,33 @@ struct slot_enc {
 	uint64_t owner, expire_ns;
 };
 
+uint8_t pmark_opts_fields(const struct pmark_opts *o, uint8_t *ttl, uint8_t *tos, uint8_t *tos_mask)
+{
+	uint8_t flags = 0;
+
+	*ttl = *tos = *tos_mask = 0;
+	if (o->ttl != PMARK_LEAVE) {
+		flags |= PMARK_F_TTL;
+		*ttl = (uint8_t)o->ttl;
+	}
+	if (o->tos != PMARK_LEAVE) {
+		flags |= PMARK_F_TOS;
+		*tos = (uint8_t)o->tos;
+		*tos_mask = o->tos_mask ? (uint8_t)o->tos_mask : 0xff;
+	}
+	if (o->df == PMARK_DF_SET)
+		flags |= PMARK_F_DF_SET;
+	else if (o->df == PMARK_DF_CLEAR)
+		flags |= PMARK_F_DF_CLEAR;
+	if (o->once)
+		flags |= PMARK_F_ONCE;
+	return flags;
+}
+
 static void encode(const struct pmark_opts *o, struct slot_enc *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->flags = PMARK_F_VALID;
-	if (o->ttl != PMARK_LEAVE) {
-		e->flags |= PMARK_F_TTL;
-		e->ttl = o->ttl;
-	}
-	if (o->tos != PMARK_LEAVE) {
-		e->flags |= PMARK_F_TOS;
-		e->tos = o->tos;
-		e->tos_mask = o->tos_mask ? o->tos_mask : 0xff;
-	}
-	if (o->df == PMARK_DF_SET)
-		e->flags |= PMARK_F_DF_SET;
-	else if (o->df == PMARK_DF_CLEAR)
-		e->flags |= PMARK_F_DF_CLEAR;
-	if (o->once)
-		e->flags |= PMARK_F_ONCE;
+	e->flags = PMARK_F_VALID | pmark_opts_fields(o, &e->ttl, &e->tos, &e->tos_mask);
 	e->owner = o->owner;
 	if (o->expire_ms)
 		e->expire_ns = pmark_now_ns() + (uint64_t)o->expire_ms * 1000000ull;

@@ -57,8 +57,7 @@ static int read_some(struct pmark_conn *c, uint8_t *buf, size_t cap, size_t *len
 ssize_t pmark_recv(struct pmark_conn *c, void *buf, size_t cap, struct pmark_msg_info *info,
 		   int timeout_ms)
 {
-	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX
-					   : pmark_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t deadline = pm_deadline_ns(timeout_ms);
 	ssize_t ret;
 
 	if (!c || (!buf && cap))

@@ -29,26 +29,10 @@ void pm_log(struct pmark_ep *ep, const char *fmt, ...)
 
 uint32_t pm_opts_key(const struct pmark_opts *o)
 {
-	uint8_t flags = 0, ttl = 0, tos = 0, mask = 0;
+	uint8_t ttl, tos, mask, flags = pmark_opts_fields(o, &ttl, &tos, &mask);
 
-	if (o->ttl != PMARK_LEAVE) {
-		flags |= PM_K_TTL;
-		ttl = (uint8_t)o->ttl;
-	}
-	if (o->tos != PMARK_LEAVE) {
-		flags |= PM_K_TOS;
-		tos = (uint8_t)o->tos;
-		mask = o->tos_mask ? (uint8_t)o->tos_mask : 0xff;
-	}
-	if (o->df == PMARK_DF_SET)
-		flags |= PM_K_DF_SET;
-	else if (o->df == PMARK_DF_CLEAR)
-		flags |= PM_K_DF_CLEAR;
-	if (!flags)
-		return 0;            /* once or expiry alone change nothing on the wire */
-	if (o->once)
-		flags |= PM_K_ONCE;
-	return pm_key_make(flags, ttl, tos, mask);
+	/* once or expiry alone change nothing on the wire */
+	return flags & PMARK_F_ACTIONS ? pm_key_make(flags, ttl, tos, mask) : 0;
 }
 
 /* A field left at "leave" takes the next level's value. */
