@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PMARK_ABI_VERSION 3
+#define PMARK_ABI_VERSION 4
 
 /* Names of the objects under the pin root (default /sys/fs/bpf/pmark). */
 #define PMARK_PIN_PROG     "prog"
@@ -24,6 +24,9 @@
 #define PMARK_PIN_COUNTERS "counters"
 #define PMARK_PIN_CONFIG   "config"
 #define PMARK_PIN_DEVS     "devs"
+#define PMARK_PIN_QUOTES   "quotes"
+#define PMARK_PIN_PROG_IN  "prog_in"     /* tc ingress: ICMP errors quoting our datagrams */
+#define PMARK_PIN_PROG_IN_L3 "prog_in_l3"
 
 /*
  * Records live in one BPF_F_MMAPABLE array ("slots") cut into rings, one ring
@@ -51,7 +54,8 @@
 #define PMARK_F_DF_SET   0x08  /* IPv4 only: set Don't Fragment */
 #define PMARK_F_DF_CLEAR 0x10  /* IPv4 only: clear Don't Fragment */
 #define PMARK_F_ONCE     0x20  /* first transmission only; retransmissions unmarked */
-#define PMARK_F_ACTIONS  (PMARK_F_TTL | PMARK_F_TOS | PMARK_F_DF_SET | PMARK_F_DF_CLEAR)
+#define PMARK_F_IPID     0x40  /* IPv4 only: write ip_id into the IP ID (unfragmented datagrams only) */
+#define PMARK_F_ACTIONS  (PMARK_F_TTL | PMARK_F_TOS | PMARK_F_DF_SET | PMARK_F_DF_CLEAR | PMARK_F_IPID)
 
 /*
  * One record.  Writers follow a sequence lock: seq goes odd, the fields are
@@ -72,7 +76,8 @@ struct pmark_slot {
 	__u8 ttl;
 	__u8 tos;
 	__u8 tos_mask;
-	__u32 reserved;
+	__u16 ip_id;      /* PMARK_F_IPID: the probe identity an 8-byte ICMP quote still shows */
+	__u16 reserved;
 	__u64 owner;      /* SO_COOKIE of the only socket marked; 0 = any socket */
 	__u64 expire_ns;  /* CLOCK_MONOTONIC deadline; 0 = never */
 };
@@ -159,6 +164,48 @@ struct pmark_dev {
 	__u32 prog_id;
 };
 
+/*
+ * "quotes" LRU hash, written by the tc ingress program: for each ICMP or
+ * ICMPv6 error that quotes a UDP datagram sent from a registered port, what
+ * the quoted IP header shows arrived at the hop that answered.  The error
+ * queue of the UDP socket (IP_RECVERR) gives the application the offender
+ * and the quoted bytes past the UDP header, but never the quoted IP header;
+ * this map gives it that, and the IP ID of a quote too short to hold a TSN.
+ * IPv4 entries are keyed by the quoted IP ID (vtag 0), IPv6 entries by the
+ * quoted SCTP verification tag and first DATA chunk's TSN (ICMPv6 quotes as
+ * much as fits in 1280 bytes, so the TSN is always there).
+ */
+#define PMARK_QUOTE_ENTRIES 16384
+struct pmark_quote_key {
+	__u32 ident;      /* IPv4: quoted IP ID; IPv6: quoted TSN */
+	__u32 vtag;       /* IPv6: quoted verification tag; IPv4: 0 */
+	__u16 sport;      /* quoted UDP source port (ours), host order */
+	__u8 family;      /* 4 or 6 */
+	__u8 reserved;
+};
+
+struct pmark_quote {
+	__u64 ktime_ns;       /* bpf_ktime_get_ns() at arrival (CLOCK_MONOTONIC) */
+	__u32 offender[4];    /* source of the ICMP error (IPv4 in [0]) */
+	__u32 qdaddr[4];      /* quoted destination address */
+	__u32 mtu;            /* Fragmentation Needed / Packet Too Big: next-hop MTU */
+	__u32 qflow;          /* IPv6: quoted flow label */
+	__u32 qvtag;          /* quoted SCTP verification tag, if has_sctp */
+	__u32 qtsn;           /* quoted TSN of the first chunk, if has_tsn */
+	__u16 qtot_len;       /* quoted IPv4 total length / IPv6 payload length + 40 */
+	__u16 qid;            /* quoted IPv4 IP ID */
+	__u16 qfrag_off;      /* quoted IPv4 flags + fragment offset, host order (DF 0x4000) */
+	__u16 quoted_len;     /* bytes quoted past the quoted IP header (8 = UDP header only) */
+	__u16 qdport;         /* quoted UDP destination port, host order */
+	__u8 type, code;      /* ICMP / ICMPv6 type and code */
+	__u8 qtos;            /* quoted TOS / traffic class */
+	__u8 qttl;            /* quoted TTL / hop limit */
+	__u8 family;          /* 4 or 6 */
+	__u8 has_sctp;        /* quote reaches past the SCTP common header */
+	__u8 has_tsn;         /* quote holds a DATA / I-DATA chunk's TSN */
+	__u8 reserved[7];
+};
+
 /* Per-CPU counters; one element of "counters" holds them all. */
 enum pmark_counter {
 	PMARK_CNT_SEEN,            /* packets the program ran on */
@@ -182,6 +229,11 @@ enum pmark_counter {
 	PMARK_CNT_TRUNCATED,       /* packet ends inside a header it announces */
 	PMARK_CNT_WALK_LIMIT,      /* DATA chunk or UDP header beyond the walk bounds */
 	PMARK_CNT_PULLED,          /* headers were not linear; skb pulled once */
+	PMARK_CNT_IPID_SET,        /* IPv4 IP ID written from a record */
+	PMARK_CNT_ICMP_SEEN,       /* ingress: ICMP/ICMPv6 errors the ingress program ran on */
+	PMARK_CNT_ICMP_QUOTED,     /* ingress: errors quoting a registered port, stored in "quotes" */
+	PMARK_CNT_ICMP_NOT_OURS,   /* ingress: errors quoting something else */
+	PMARK_CNT_ICMP_MALFORMED,  /* ingress: truncated or inconsistent error or quote */
 	PMARK_CNT_MAX
 };
 

@@ -45,10 +45,13 @@ struct pmark_opts {
 	bool once;               /* first transmission only; retransmissions go out unmarked */
 	uint64_t owner;          /* SO_COOKIE of the only socket to mark; 0 = any socket */
 	uint32_t expire_ms;      /* record dies this long after it is written; 0 = never */
+	bool stamp_id;           /* IPv4: write ip_id into the IP ID (unfragmented datagrams) */
+	uint16_t ip_id;
 };
 
 #define PMARK_OPTS_INIT { .ttl = PMARK_LEAVE, .tos = PMARK_LEAVE, .tos_mask = 0, \
-			  .df = PMARK_DF_LEAVE, .once = false, .owner = 0, .expire_ms = 0 }
+			  .df = PMARK_DF_LEAVE, .once = false, .owner = 0, .expire_ms = 0, \
+			  .stamp_id = false, .ip_id = 0 }
 
 /* A record as read back from the maps. */
 struct pmark_record {
@@ -190,6 +193,8 @@ struct pmark_ep_config {
 	void *recv_ctx;
 	pmark_log_fn log;
 	void *log_ctx;
+	uint32_t probe_ppid;     /* PPID of probe messages dropped on receipt; 0 = PMARK_PROBE_PPID */
+	bool deliver_probes;     /* hand probes to the application like any message */
 };
 
 #define PMARK_EP_CONFIG_INIT { .mode = PMARK_MODE_AUTO, .ip_df = -1 }
@@ -207,10 +212,13 @@ struct pmark_send_opts {
 	enum pmark_pr pr;
 	uint32_t pr_value;
 	const struct pmark_opts *ip; /* NULL: the stream's, then the association's defaults */
+	uint32_t track_ms;       /* message tracking: report ICMP errors and the ack for this long; 0 = off */
+	uint64_t track_id;       /* the application's name for a tracked message, handed back in events */
 };
 
 #define PMARK_SEND_OPTS_INIT { .stream = 0, .ppid = 0, .unordered = false, \
-			       .pr = PMARK_PR_NONE, .pr_value = 0, .ip = NULL }
+			       .pr = PMARK_PR_NONE, .pr_value = 0, .ip = NULL, \
+			       .track_ms = 0, .track_id = 0 }
 
 /* Per-association counters (pmark_conn_stats). */
 struct pmark_conn_stats {
@@ -233,6 +241,11 @@ struct pmark_conn_stats {
 	uint64_t cmsg_datagrams;                /* datagrams sent with per-packet ancillary data */
 	uint64_t sacks_in;                      /* SACK / NR-SACK chunks read */
 	uint64_t bad_packets_in;                /* datagrams from the peer that did not parse */
+	uint64_t tracked_datagrams;             /* datagrams of tracked messages sent */
+	uint64_t icmp_errors;                   /* errors on the error queue for this association */
+	uint64_t icmp_matched;                  /* of those, matched to a tracked datagram */
+	uint64_t track_events_dropped;          /* events lost to a full queue */
+	uint64_t probes_dropped;                /* received probe messages not handed to the application */
 	uint32_t vtag;                          /* the peer's verification tag (on our packets) */
 	uint32_t cum_tsn_ack;                   /* last cumulative TSN ack from the peer */
 	uint32_t ring;                          /* ring in the maps, UINT32_MAX if none */
@@ -295,6 +308,74 @@ void *pmark_conn_user(const struct pmark_conn *c);
 /* Graceful shutdown: waits up to timeout_ms for queued data to be acked and
  * the SHUTDOWN exchange (data still queued then is lost), then frees c. */
 void pmark_conn_close(struct pmark_conn *c, int timeout_ms);
+
+/*
+ * Message tracking.  A message sent with track_ms > 0 goes out in datagrams
+ * of its own (never bundled with another message's chunks), each stamped on
+ * IPv4 with an IP ID of its own when the maps are in use.  For track_ms
+ * after each datagram leaves, the library keeps what identifies it (first
+ * TSN, IP ID, send time) and reports, per association, through
+ * pmark_track_next:
+ *   PMARK_TRACK_ICMP   an ICMP / ICMPv6 error that quotes one of its
+ *                      datagrams, read from the UDP socket's error queue
+ *                      (IP_RECVERR / IPV6_RECVERR, no raw socket), matched
+ *                      by the TSN in the quoted bytes, or where a hop
+ *                      quoted only 8 bytes past the IP header, by the IP ID
+ *                      the ingress program saw in the quote (IPv4, maps);
+ *   PMARK_TRACK_ACKED  the peer acknowledged the message's last chunk
+ *                      (cumulative or gap ack): it reached the destination.
+ * Events wait in a per-association queue (4096; overflow is counted in
+ * track_events_dropped).
+ */
+enum pmark_track_kind {
+	PMARK_TRACK_ICMP = 1,
+	PMARK_TRACK_ACKED,
+};
+
+enum pmark_match {
+	PMARK_MATCH_NONE = 0,
+	PMARK_MATCH_TSN,         /* the quoted SCTP packet's first TSN */
+	PMARK_MATCH_IPID,        /* the quoted IPv4 IP ID (8-byte quote) */
+};
+
+struct pmark_track_event {
+	int kind;                /* enum pmark_track_kind */
+	uint64_t track_id;       /* from pmark_send_opts */
+	uint16_t stream;
+	uint32_t ppid;
+	uint32_t tsn;            /* first TSN of the datagram the event is about */
+	uint32_t msg_tsn;        /* first TSN of the message */
+	uint16_t ip_id;          /* IPv4 ID stamped on that datagram, 0 if none */
+	uint32_t datagram_len;   /* UDP payload bytes of that datagram */
+	struct pmark_opts sent;  /* the IP options it was sent with */
+	uint64_t sent_ns;        /* CLOCK_MONOTONIC: when it was handed to the kernel (last transmission) */
+	uint64_t event_ns;       /* CLOCK_MONOTONIC: when the error / ack arrived */
+	uint64_t rtt_ns;         /* event_ns - sent_ns */
+	/* PMARK_TRACK_ICMP only: */
+	struct sockaddr_storage offender;   /* the hop that answered */
+	socklen_t offender_len;
+	uint8_t icmp_type, icmp_code;       /* ICMP (IPv4) or ICMPv6 (IPv6) */
+	int error;               /* the kernel's errno for it: EHOSTUNREACH, EMSGSIZE, ... */
+	uint32_t mtu;            /* Fragmentation Needed / Packet Too Big: next-hop MTU, else 0 */
+	int match;               /* enum pmark_match */
+	uint32_t quoted_len;     /* bytes of the datagram quoted past its UDP header */
+	/* The quoted IP header: what arrived at the hop (needs the marker's ingress program). */
+	bool quote_known;
+	uint8_t q_tos;           /* TOS / traffic class as received */
+	uint8_t q_ttl;           /* TTL / hop limit as received */
+	bool q_df;               /* IPv4 Don't Fragment as received */
+	uint16_t q_len;          /* IP total length as received */
+	uint32_t q_flow;         /* IPv6 flow label as received */
+};
+
+/* Next event of c; 1 with *ev filled, -ETIMEDOUT after timeout_ms (<0: forever), -EPIPE when c ended. */
+int pmark_track_next(struct pmark_conn *c, struct pmark_track_event *ev, int timeout_ms);
+
+/* Probes (pmark_trace.h) carry this PPID unless configured otherwise; a
+ * libpmark receiver drops messages with it whose payload starts with
+ * PMARK_PROBE_MAGIC, and counts them (probes_dropped). */
+#define PMARK_PROBE_PPID  0x504d4b54u   /* "PMKT" */
+#define PMARK_PROBE_MAGIC "PMKPROBE"
 
 /* "10.0.0.1:5001", "[fd00::1]:5001", "host:port" (numeric only) into a sockaddr. */
 int pmark_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *len);

@@ -119,7 +119,7 @@ static void *writer(void *arg)
 	for (uint32_t i = 0; !stop; i++) {
 		uint32_t tsn = base + i;
 
-		pmark_slot_write(&shared_slot, 7, tsn, PMARK_F_VALID | PMARK_F_TTL, tsn & 0xff, 0, 0,
+		pmark_slot_write(&shared_slot, 7, tsn, PMARK_F_VALID | PMARK_F_TTL, tsn & 0xff, 0, 0, 0,
 				 (uint64_t)tsn * 3, 0);
 	}
 	return NULL;
@@ -130,7 +130,7 @@ static void test_seqlock(void)
 	pthread_t w[3];
 	unsigned long reads = 0;
 
-	pmark_slot_write(&shared_slot, 7, 0, PMARK_F_VALID | PMARK_F_TTL, 0, 0, 0, 0, 0);
+	pmark_slot_write(&shared_slot, 7, 0, PMARK_F_VALID | PMARK_F_TTL, 0, 0, 0, 0, 0, 0);
 	for (int i = 0; i < 3; i++)
 		pthread_create(&w[i], NULL, writer, (void *)(uintptr_t)(i * 0x10000000u));
 	for (int i = 0; i < 2000000; i++) {
@@ -156,12 +156,12 @@ static void test_stale_writer(void)
 	struct pmark_slot s = { .seq = 41 };   /* odd: "inside a write" forever */
 	struct pmark_slot copy;
 
-	check(pmark_slot_write(&s, 7, 9, PMARK_F_VALID | PMARK_F_TTL, 5, 0, 0, 0, 0) == -EBUSY &&
+	check(pmark_slot_write(&s, 7, 9, PMARK_F_VALID | PMARK_F_TTL, 5, 0, 0, 0, 0, 0) == -EBUSY &&
 	      s.seq == 41 && s.tsn == 0, "seqlock: a write gives up with EBUSY on a dead writer's slot");
 	check(!pmark_slot_read(&s, &copy), "seqlock: a dead writer's slot never reads as stable");
 	check(pmark_slot_clear(&s, true) == 0 && !(s.seq & 1) && s.seq != 40 && s.flags == 0,
 	      "seqlock: an explicit reset takes the slot over and leaves it even and empty");
-	check(pmark_slot_write(&s, 7, 9, PMARK_F_VALID | PMARK_F_TTL, 5, 0, 0, 0, 0) == 0 &&
+	check(pmark_slot_write(&s, 7, 9, PMARK_F_VALID | PMARK_F_TTL, 5, 0, 0, 0, 0, 0) == 0 &&
 	      pmark_slot_read(&s, &copy) && copy.tsn == 9 && copy.ttl == 5,
 	      "seqlock: writable again after the reset");
 }

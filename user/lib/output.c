@@ -67,7 +67,7 @@ static void record_write(struct pmark_conn *c, uint32_t tsn, uint32_t key, uint3
 	    __atomic_load_n(&slot->tsn, __ATOMIC_RELAXED) != tsn)
 		pm_count(c, PS_REC_OVERWRITTEN, 1);
 	if (pmark_slot_write(slot, c->peer_vtag, tsn, PMARK_F_VALID | pm_key_flags(key), pm_key_ttl(key),
-			     pm_key_tos(key), pm_key_mask(key), ep->cookie,
+			     pm_key_tos(key), pm_key_mask(key), 0, ep->cookie,
 			     expire_ms ? pmark_now_ns() + (uint64_t)expire_ms * 1000000ull : 0) == 0) {
 		pm_count(c, PS_REC_WRITTEN, 1);
 		return;

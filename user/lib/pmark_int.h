@@ -53,11 +53,16 @@ uint8_t pmark_opts_fields(const struct pmark_opts *o, uint8_t *ttl, uint8_t *tos
 /* Slot access under the sequence lock. */
 /* -EBUSY when a writer that died or stopped mid-write holds the slot (see slot.c). */
 int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
-		     uint8_t tos, uint8_t tos_mask, uint64_t owner, uint64_t expire_ns);
+		     uint8_t tos, uint8_t tos_mask, uint16_t ip_id, uint64_t owner, uint64_t expire_ns);
 int pmark_slot_clear(struct pmark_slot *s, bool take_over_stale);
 bool pmark_slot_read(const struct pmark_slot *s, struct pmark_slot *copy);
 void pmark_record_from_slot(const struct pmark_slot *s, uint32_t ring, uint64_t now_ns,
 			    struct pmark_record *r);
 uint64_t pmark_now_ns(void);
+
+/* The ingress program's record of an ICMP error quoting one of our datagrams
+ * (pmark_abi.h "quotes"): 0, -ENOENT (none), -EOPNOTSUPP (no quotes map:
+ * an older attach), or another negative errno. */
+int pmark_quote_lookup(struct pmark_maps *m, const struct pmark_quote_key *k, struct pmark_quote *out);
 
 #endif /* PMARK_INT_H */

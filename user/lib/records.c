@@ -180,6 +180,7 @@ uint32_t pmark_assoc_ring(const struct pmark_assoc *a)
 /* The slot fields for options already validated. */
 struct slot_enc {
 	uint8_t flags, ttl, tos, tos_mask;
+	uint16_t ip_id;
 	uint64_t owner, expire_ns;
 };
 
@@ -203,6 +204,8 @@ uint8_t pmark_opts_fields(const struct pmark_opts *o, uint8_t *ttl, uint8_t *tos
 		flags |= PMARK_F_DF_CLEAR;
 	if (o->once)
 		flags |= PMARK_F_ONCE;
+	if (o->stamp_id)
+		flags |= PMARK_F_IPID;
 	return flags;
 }
 
@@ -211,6 +214,7 @@ static void encode(const struct pmark_opts *o, struct slot_enc *e)
 	memset(e, 0, sizeof(*e));
 	e->flags = PMARK_F_VALID | pmark_opts_fields(o, &e->ttl, &e->tos, &e->tos_mask);
 	e->owner = o->owner;
+	e->ip_id = o->stamp_id ? o->ip_id : 0;
 	if (o->expire_ms)
 		e->expire_ns = pmark_now_ns() + (uint64_t)o->expire_ms * 1000000ull;
 }
@@ -230,7 +234,7 @@ int pmark_assoc_mark_range(struct pmark_assoc *a, uint32_t first_tsn, uint32_t c
 		uint32_t tsn = first_tsn + i;
 
 		err = pmark_slot_write(&a->base[tsn & a->mask], a->vtag, tsn, e.flags, e.ttl, e.tos,
-				       e.tos_mask, e.owner, e.expire_ns);
+				       e.tos_mask, e.ip_id, e.owner, e.expire_ns);
 		if (err)
 			return err;
 	}

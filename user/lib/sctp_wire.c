@@ -108,6 +108,38 @@ int pm_sack_parse(const uint8_t *pkt, const struct pm_chunk *c, struct pm_sack *
 	return 0;
 }
 
+void pm_sack_gap(const uint8_t *pkt, const struct pm_chunk *c, uint16_t i, uint16_t *start,
+		 uint16_t *end)
+{
+	const uint8_t *p = pkt + c->off + (c->type == PM_CHUNK_NR_SACK ? 20 : 16) + 4u * i;
+
+	*start = rd16(p);
+	*end = rd16(p + 2);
+}
+
+void pm_quote_parse(const uint8_t *q, size_t len, struct pm_quote *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len < PM_SCTP_HDR_LEN)
+		return;
+	out->has_hdr = true;
+	out->sport = rd16(q);
+	out->dport = rd16(q + 2);
+	out->vtag = rd32(q + 4);
+	if (len < PM_SCTP_HDR_LEN + 4)
+		return;
+	out->has_chunk = true;
+	out->type = q[PM_SCTP_HDR_LEN];
+	out->flags = q[PM_SCTP_HDR_LEN + 1];
+	out->chunk_len = rd16(q + PM_SCTP_HDR_LEN + 2);
+	/* A DATA chunk is at least 16 bytes (I-DATA 20); the TSN follows its header. */
+	if (!pm_is_data(out->type) || out->chunk_len < (out->type == PM_CHUNK_IDATA ? 20 : 16) ||
+	    len < PM_SCTP_HDR_LEN + 8)
+		return;
+	out->has_tsn = true;
+	out->tsn = rd32(q + PM_SCTP_HDR_LEN + 4);
+}
+
 int pm_init_tag(const uint8_t *pkt, const struct pm_chunk *c, uint32_t *tag)
 {
 	if ((c->type != PM_CHUNK_INIT && c->type != PM_CHUNK_INIT_ACK) || c->len < 20)

@@ -68,6 +68,31 @@ int pm_packet_parse(const uint8_t *pkt, size_t len, struct pm_packet *hdr,
 int pm_data_parse(const uint8_t *pkt, const struct pm_chunk *c, struct pm_data *d);
 /* SACK / NR-SACK; -EINVAL if the gap and duplicate lists overrun the chunk. */
 int pm_sack_parse(const uint8_t *pkt, const struct pm_chunk *c, struct pm_sack *s);
+/*
+ * Gap ack block i (0 .. s->gaps-1) of a SACK / NR-SACK already checked by
+ * pm_sack_parse: TSNs cum_tsn_ack + start .. cum_tsn_ack + end are acked.
+ */
+void pm_sack_gap(const uint8_t *pkt, const struct pm_chunk *c, uint16_t i, uint16_t *start,
+		 uint16_t *end);
+
+/*
+ * What an ICMP error quoted of one of our SCTP packets: the bytes past the
+ * UDP header, as the error queue hands them over, cut anywhere (a hop may
+ * quote 0 bytes of them, RFC 792; 28 or more, RFC 1812; as much as fits in
+ * 1280 bytes, ICMPv6).  Never reads past len.
+ */
+struct pm_quote {
+	bool has_hdr;            /* the SCTP common header is there */
+	uint16_t sport, dport;
+	uint32_t vtag;
+	bool has_chunk;          /* the first chunk's type, flags and length */
+	uint8_t type, flags;
+	uint16_t chunk_len;
+	bool has_tsn;            /* first chunk is DATA / I-DATA and its TSN is there */
+	uint32_t tsn;
+};
+void pm_quote_parse(const uint8_t *q, size_t len, struct pm_quote *out);
+
 /* INIT / INIT-ACK initiate tag; -EINVAL if too short or the tag is 0. */
 int pm_init_tag(const uint8_t *pkt, const struct pm_chunk *c, uint32_t *tag);
 

@@ -69,7 +69,7 @@ static void seq_end(struct pmark_slot *s, uint32_t seq)
 }
 
 int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
-		     uint8_t tos, uint8_t tos_mask, uint64_t owner, uint64_t expire_ns)
+		     uint8_t tos, uint8_t tos_mask, uint16_t ip_id, uint64_t owner, uint64_t expire_ns)
 {
 	uint32_t seq;
 
@@ -82,6 +82,7 @@ int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t 
 	s->ttl = ttl;
 	s->tos = tos;
 	s->tos_mask = tos_mask;
+	s->ip_id = ip_id;
 	s->owner = owner;
 	s->expire_ns = expire_ns;
 	seq_end(s, seq);
