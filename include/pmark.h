@@ -214,11 +214,12 @@ struct pmark_send_opts {
 	const struct pmark_opts *ip; /* NULL: the stream's, then the association's defaults */
 	uint32_t track_ms;       /* message tracking: report ICMP errors and the ack for this long; 0 = off */
 	uint64_t track_id;       /* the application's name for a tracked message, handed back in events */
+	bool sack_now;           /* ask the peer to acknowledge at once (RFC 7053 I bit), not after its delayed-ack timer */
 };
 
 #define PMARK_SEND_OPTS_INIT { .stream = 0, .ppid = 0, .unordered = false, \
 			       .pr = PMARK_PR_NONE, .pr_value = 0, .ip = NULL, \
-			       .track_ms = 0, .track_id = 0 }
+			       .track_ms = 0, .track_id = 0, .sack_now = false }
 
 /* Per-association counters (pmark_conn_stats). */
 struct pmark_conn_stats {
@@ -367,6 +368,9 @@ struct pmark_track_event {
 	uint16_t q_len;          /* IP total length as received */
 	uint32_t q_flow;         /* IPv6 flow label as received */
 };
+
+/* Track ids with this bit set are pmark_trace's own (never handed out here). */
+#define PMARK_TRACE_ID_BIT (1ull << 63)
 
 /* Next event of c; 1 with *ev filled, -ETIMEDOUT after timeout_ms (<0: forever), -EPIPE when c ended. */
 int pmark_track_next(struct pmark_conn *c, struct pmark_track_event *ev, int timeout_ms);

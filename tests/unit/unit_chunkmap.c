@@ -89,6 +89,7 @@ static int chunk(struct pmark_conn *c, bool idata, uint32_t tsn, uint16_t sid, u
 	struct pm_chunk ch = { .off = 12, .len = hl + plen, .type = idata ? PM_CHUNK_IDATA : PM_CHUNK_DATA,
 			       .flags = flags };
 	struct pm_data d;
+	struct pm_track_info ti;
 	uint32_t expire;
 	bool first;
 	uint8_t *p = pkt + 12;
@@ -112,7 +113,7 @@ static int chunk(struct pmark_conn *c, bool idata, uint32_t tsn, uint16_t sid, u
 	memcpy(p + hl, payload, plen);
 	if (pm_data_parse(pkt, &ch, &d))
 		return -999;
-	return pm_chunk_key(c, pkt, &d, key, &expire, &first);
+	return pm_chunk_key(c, pkt, &d, key, &expire, &first, &ti);
 }
 
 static uint32_t ttl_of(uint32_t key) { return pm_key_flags(key) & PMARK_F_TTL ? pm_key_ttl(key) : 0; }

@@ -159,14 +159,28 @@ static void note_skipped(struct pmark_conn *c, uint32_t from, uint32_t to)
 		c->seen[t & c->seen_mask] = (struct pm_tsn_seen){ .tsn = t, .state = 1 };
 }
 
+/* What the chunk's track entry needs from its message. */
+static void track_info(struct pm_desc *m, const struct pm_data *d, struct pm_track_info *ti)
+{
+	if (!m->have_first) {
+		m->have_first = true;
+		m->first_tsn = d->tsn;
+	}
+	*ti = (struct pm_track_info){ .tracked = true, .last = d->flags & PM_DATA_E,
+				      .track_ms = m->track_ms, .track_id = m->track_id,
+				      .ppid = m->ppid, .msg_tsn = m->first_tsn, .stream = m->stream,
+				      .serial = m->serial };
+}
+
 int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data *d,
-		 uint32_t *key, uint32_t *expire_ms, bool *first)
+		 uint32_t *key, uint32_t *expire_ms, bool *first, struct pm_track_info *ti)
 {
 	struct pm_tsn_seen *e = &c->seen[d->tsn & c->seen_mask];
 	struct pm_desc *m;
 	bool finished;
 
 	*first = false;
+	ti->tracked = false;
 	if (!c->have_high || pmark_tsn_lt(c->high_tsn, d->tsn)) {
 		if (c->have_high)
 			note_skipped(c, c->high_tsn + 1, d->tsn);
@@ -182,6 +196,8 @@ int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data 
 		return 0;
 	}
 	m = chunk_message(c, pkt, d, &finished);
+	if (m && m->track_ms)
+		track_info(m, d, ti);
 	*key = m ? m->key : 0;
 	*expire_ms = m ? m->expire_ms : 0;
 	*e = (struct pm_tsn_seen){ .tsn = d->tsn, .key = *key, .state = 2 };
@@ -217,6 +233,11 @@ struct pm_desc *pm_desc_push(struct pmark_conn *c, const void *buf, size_t len,
 	d->len = (uint32_t)len;
 	d->unordered = so->unordered;
 	d->mid = so->unordered ? s->next_umid++ : s->next_ssn++;
+	d->track_ms = so->track_ms;
+	d->serial = so->track_ms ? ++c->track_serial : 0;
+	d->track_id = so->track_id;
+	d->ppid = so->ppid;
+	d->stream = so->stream;
 	d->prefix_len = len < sizeof(d->prefix) ? (uint8_t)len : sizeof(d->prefix);
 	memcpy(d->prefix, buf, d->prefix_len);
 	d->prev = s->tail;

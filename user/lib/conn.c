@@ -99,6 +99,8 @@ void pm_conn_free(struct pmark_conn *c)
 	free(c->chunks);
 	free(c->group_of);
 	free(c->picked);
+	free(c->key_of);
+	pm_track_free(c);
 	free(c->out_buf);
 	free(c->rd_buf);
 	pthread_mutex_destroy(&c->send_lock);
@@ -130,6 +132,8 @@ void pm_conn_upcall(struct socket *so, void *arg, int flags)
 		c->ended = true;
 	pthread_cond_broadcast(&c->ev_cond);
 	pthread_mutex_unlock(&c->ev_lock);
+	if (ev & SCTP_EVENT_ERROR)
+		pm_track_wake(c);
 	if ((ev & SCTP_EVENT_READ) && c->ep->cfg.on_recv) {
 		pthread_mutex_lock(&c->ep->lock);
 		c->ep->cb_work = true;
@@ -226,6 +230,17 @@ static struct sockaddr_conn conn_addr(uint16_t port, uintptr_t id)
 	s.sconn_port = htons(port);
 	s.sconn_addr = (void *)id;
 	return s;
+}
+
+int pm_conn_out_streams(struct pmark_conn *c)
+{
+	struct sctp_status st;
+	socklen_t len = sizeof(st);
+
+	memset(&st, 0, sizeof(st));
+	if (!c->so || usrsctp_getsockopt(c->so, IPPROTO_SCTP, SCTP_STATUS, &st, &len))
+		return -ENOTCONN;
+	return st.sstat_outstrms;
 }
 
 static int assoc_state(struct socket *so)
@@ -483,6 +498,8 @@ int pmark_conn_stats(struct pmark_conn *c, struct pmark_conn_stats *o)
 	S(records_acked, PS_REC_ACKED); S(records_released, PS_REC_RELEASED);
 	S(records_overwritten, PS_REC_OVERWRITTEN);
 	S(cmsg_datagrams, PS_CMSG); S(sacks_in, PS_SACKS); S(bad_packets_in, PS_BAD_IN);
+	S(tracked_datagrams, PS_TRACKED); S(icmp_errors, PS_ICMP); S(icmp_matched, PS_ICMP_MATCHED);
+	S(track_events_dropped, PS_EV_DROPPED); S(probes_dropped, PS_PROBES_DROPPED);
 #undef S
 	o->records_live = o->records_written - o->records_acked - o->records_released -
 			  o->records_overwritten;

@@ -52,6 +52,12 @@ static void cmsg_options(struct pmark_conn *c, struct msghdr *mh, uint32_t key)
 		mh->msg_control = NULL;
 }
 
+static bool pending_icmp_error(int err)
+{
+	return err == EHOSTUNREACH || err == ENETUNREACH || err == ECONNREFUSED || err == EHOSTDOWN ||
+	       err == ENONET || err == EPROTO || err == EMSGSIZE || err == EACCES || err == ENOPROTOOPT;
+}
+
 int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t key)
 {
 	union {
@@ -62,6 +68,7 @@ int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t
 	struct msghdr mh = { .msg_name = &c->remote, .msg_namelen = c->remote_len,
 			     .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
+	int tries = 0;
 
 	if (key && c->ep->mode == PMARK_MODE_CMSG) {
 		memset(&ctl, 0, sizeof(ctl));
@@ -71,9 +78,15 @@ int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t
 		if (mh.msg_control)
 			pm_count(c, PS_CMSG, 1);
 	}
+	/*
+	 * With IP_RECVERR an ICMP error also leaves a pending socket error,
+	 * which the next send returns instead of sending (and clears): that
+	 * error belongs to an earlier datagram (it is on the error queue too),
+	 * so send this one again.  A real error for this one comes back twice.
+	 */
 	do
 		n = sendmsg(c->ep->fd, &mh, 0);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && (errno == EINTR || (pending_icmp_error(errno) && tries++ < 2)));
 	if (n < 0) {
 		/* Lost like on the wire; SCTP retransmits. */
 		pm_count(c, PS_SEND_ERRORS, 1);

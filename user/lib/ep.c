@@ -57,19 +57,26 @@ static void reap_embryos(struct pmark_ep *ep)
 		pm_conn_free(old);
 }
 
-static struct pmark_conn *conn_for(struct pmark_ep *ep, const struct sockaddr_storage *from,
-				   socklen_t len)
+struct pmark_conn *pm_conn_by_addr(struct pmark_ep *ep, const struct sockaddr_storage *addr)
 {
 	struct pmark_conn *c;
 
 	/* A reference, taken under ep->lock: the association may be closing. */
 	pthread_mutex_lock(&ep->lock);
 	for (c = ep->conns; c; c = c->next)
-		if (addr_eq(&c->remote, from))
+		if (addr_eq(&c->remote, addr))
 			break;
 	if (c)
 		c = pm_conn_lookup(c->id);
 	pthread_mutex_unlock(&ep->lock);
+	return c;
+}
+
+static struct pmark_conn *conn_for(struct pmark_ep *ep, const struct sockaddr_storage *from,
+				   socklen_t len)
+{
+	struct pmark_conn *c = pm_conn_by_addr(ep, from);
+
 	if (c || !ep->listener)
 		return c;
 	reap_embryos(ep);
@@ -99,6 +106,10 @@ static void *rx_thread(void *arg)
 			break;
 		if (pf[1].revents)
 			break;
+		if (pf[0].revents & POLLERR)
+			pm_errqueue_drain(ep);
+		if (!(pf[0].revents & POLLIN))
+			continue;
 		n = recvfrom(ep->fd, buf, PM_RX_MAX, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
 		if (n <= 0)
 			continue;
@@ -151,11 +162,21 @@ static int socket_open(struct pmark_ep *ep, const struct sockaddr *local, sockle
 	if (ep->cfg.ip_df >= 0) {
 		int pmtu = ep->cfg.ip_df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
 
-		if (local->sa_family == AF_INET6 ?
+		/* IPv4 OMIT: DF clear like DONT, but Fragmentation Needed still reaches
+		 * the error queue (DONT drops it), for message tracking. */
+		if (local->sa_family == AF_INET && !ep->cfg.ip_df) {
+			int omit = IP_PMTUDISC_OMIT;
+
+			if (!setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof(omit)))
+				pmtu = -1;
+		}
+		if (pmtu >= 0 && (local->sa_family == AF_INET6 ?
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)) :
-		    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)))
+		    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu))))
 			goto fail;
 	}
+	if (pm_errqueue_enable(fd, local->sa_family))
+		goto fail;
 	{
 		socklen_t tl = sizeof(ep->base_tos);
 
@@ -168,6 +189,7 @@ static int socket_open(struct pmark_ep *ep, const struct sockaddr *local, sockle
 	}
 	ep->fd = fd;
 	ep->family = local->sa_family;
+	atomic_store(&ep->next_ip_id, (unsigned int)(pmark_now_ns() ^ (uint64_t)getpid() << 16));
 	ep->cookie = socket_cookie(fd);
 	return 0;
 fail:

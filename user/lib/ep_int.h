@@ -41,7 +41,28 @@ struct pm_desc {
 	bool unordered;
 	uint8_t prefix_len;
 	uint8_t prefix[8];           /* first bytes, to confirm a match */
+	/* Message tracking (track.c): copied into each of its TSNs' entries. */
+	uint32_t track_ms;           /* 0: not tracked */
+	uint64_t track_id;
+	uint32_t ppid;
+	uint16_t stream;
+	bool have_first;
+	uint32_t first_tsn;          /* TSN of its B chunk, once seen */
+	uint32_t serial;             /* tracked messages are numbered (c->track_serial) */
 };
+
+/* What a tracked DATA chunk brings to its track entry (pm_chunk_key). */
+struct pm_track_info {
+	bool tracked;
+	bool last;                   /* the message's E chunk */
+	uint32_t track_ms;
+	uint64_t track_id;
+	uint32_t ppid, msg_tsn;
+	uint16_t stream;
+	uint32_t serial;             /* distinct per message: its datagrams never carry another's chunks */
+};
+
+struct pm_track;                 /* track.c */
 
 struct pm_stream {
 	struct pm_desc *head, *tail; /* sent, no chunk seen yet */
@@ -89,7 +110,7 @@ struct pmark_conn {
 	bool assoc_failed;
 	pthread_mutex_t out_lock;    /* the scratch below and the order datagrams leave in */
 	struct pm_chunk *chunks;     /* scratch for the output path */
-	uint32_t *group_of, *picked;
+	uint32_t *group_of, *picked, *key_of;
 	size_t chunks_cap;
 	uint8_t *out_buf;
 	size_t out_cap;
@@ -110,13 +131,18 @@ struct pmark_conn {
 
 	_Atomic uint64_t st[32];     /* enum pm_stat */
 	uint32_t cum_ack;
+
+	struct pm_track *track;      /* tracked datagrams (map_lock), events (its own lock); lazily */
+	uint32_t track_serial;       /* map_lock */
+	atomic_uint trace_tag;       /* non-zero while pmark_trace runs: its events go to it */
 };
 
 enum pm_stat {
 	PS_MSGS_SENT, PS_BYTES_SENT, PS_MSGS_RCVD, PS_BYTES_RCVD, PS_PACKETS_OUT,
 	PS_DGRAMS_OUT, PS_SEND_ERRORS, PS_SPLIT, PS_DATA_CHUNKS, PS_RETX, PS_UNMAPPED,
 	PS_UNSPLITTABLE, PS_REC_WRITTEN, PS_REC_FAILED, PS_REC_ACKED, PS_REC_RELEASED, PS_REC_OVERWRITTEN,
-	PS_CMSG, PS_SACKS, PS_BAD_IN,
+	PS_CMSG, PS_SACKS, PS_BAD_IN, PS_TRACKED, PS_ICMP, PS_ICMP_MATCHED, PS_EV_DROPPED,
+	PS_PROBES_DROPPED,
 };
 static inline void pm_count(struct pmark_conn *c, enum pm_stat s, uint64_t n)
 {
@@ -134,6 +160,7 @@ struct pmark_ep {
 	char fallback[256];
 	atomic_bool warned_df;       /* the IPv4 DF sentence has been said */
 	int base_tos;                /* the socket's own TOS, kept under a tos mask in CMSG mode */
+	atomic_uint next_ip_id;      /* IPv4 IDs stamped on tracked datagrams */
 
 	pthread_t rx_thread, cb_thread;
 	bool rx_started, cb_started;
@@ -172,6 +199,7 @@ void pm_conn_free(struct pmark_conn *c);
 int pm_socket_setup(struct pmark_ep *ep, struct socket *so);
 void pm_conn_attach_socket(struct pmark_conn *c, struct socket *so);
 void pm_conn_wait(struct pmark_conn *c, int timeout_ms);
+int pm_conn_out_streams(struct pmark_conn *c);   /* streams the peer granted us, or -ENOTCONN */
 
 /* output.c: a packet usrsctp wants sent; input.c: a datagram from the peer. */
 int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len);
@@ -184,7 +212,7 @@ int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t
 /* chunkmap.c: the options of a DATA chunk (key 0: unmarked).  -ENOENT when
  * a first transmission matched no message. Needs map_lock. */
 int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data *d,
-		 uint32_t *key, uint32_t *expire_ms, bool *first);
+		 uint32_t *key, uint32_t *expire_ms, bool *first, struct pm_track_info *ti);
 
 /*
  * Queue the descriptor of a message about to be given to usrsctp (options
@@ -202,6 +230,42 @@ void pm_opts_merge(struct pmark_opts *into, const struct pmark_opts *from);
 /* The state of a stream, grown on first use; NULL when out of memory.  Needs map_lock. */
 struct pm_stream *pm_stream_get(struct pmark_conn *c, uint16_t sid);
 void pm_log(struct pmark_ep *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * track.c: tracked datagrams and their events.  The _locked calls need
+ * map_lock.  pm_track_add: a tracked TSN's first transmission (returns the
+ * IPv4 ID to stamp, 0 for none); pm_track_sent: its datagram left (again);
+ * pm_track_sack / pm_track_forward: the peer acked TSNs / we abandoned TSNs
+ * up to new_cum; pm_track_icmp: an error from the socket's error queue.
+ */
+uint16_t pm_track_add_locked(struct pmark_conn *c, uint32_t tsn, uint32_t key,
+			     const struct pm_track_info *ti);
+void pm_track_sent_locked(struct pmark_conn *c, uint32_t tsn, uint32_t dgram_len);
+bool pm_track_has_locked(const struct pmark_conn *c, uint32_t tsn);
+void pm_track_sack_locked(struct pmark_conn *c, const uint8_t *pkt, const struct pm_chunk *ch,
+			  const struct pm_sack *s);
+void pm_track_forward_locked(struct pmark_conn *c, uint32_t new_cum);
+struct pm_icmp_err {
+	uint8_t origin, type, code;
+	int error;
+	uint32_t info;
+	struct sockaddr_storage offender;
+	socklen_t offender_len;
+	const uint8_t *quote;        /* bytes past the quoted UDP header */
+	size_t quote_len;
+	uint64_t now_ns;
+};
+void pm_track_icmp(struct pmark_conn *c, const struct pm_icmp_err *e);
+void pm_track_free(struct pmark_conn *c);
+void pm_track_wake(struct pmark_conn *c);        /* the association ended */
+/* The trace's own events (track_id >> 32 == the tag it set in c->trace_tag). */
+int pm_track_next_tagged(struct pmark_conn *c, struct pmark_track_event *ev, uint64_t deadline_ns);
+
+/* errq.c: drain the UDP socket's error queue (rx thread). */
+void pm_errqueue_drain(struct pmark_ep *ep);
+int pm_errqueue_enable(int fd, int family);
+/* ep.c: the association of a remote address, with a ref; never creates one. */
+struct pmark_conn *pm_conn_by_addr(struct pmark_ep *ep, const struct sockaddr_storage *addr);
 
 /* recv.c */
 void *pm_callback_thread(void *arg);

@@ -39,6 +39,8 @@ void pm_input(struct pmark_conn *c, const uint8_t *pkt, size_t len)
 		pthread_mutex_lock(&c->map_lock);
 		if (c->my_vtag && h.vtag == c->my_vtag) {
 			c->cum_ack = s.cum_tsn_ack;
+			if (c->track)
+				pm_track_sack_locked(c, pkt, &ch[i], &s);
 			if (c->assoc) {
 				int removed = pmark_assoc_forget_upto(c->assoc, s.cum_tsn_ack);
 

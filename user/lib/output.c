@@ -12,7 +12,14 @@
 #include <netinet/ip.h>
 #include "ep_int.h"
 
+/*
+ * A chunk's group is the datagram it goes in: control chunks, or the key of
+ * its options (keys never have the top bit set), or, for a tracked message,
+ * a group of its own, so an ICMP error quoting the datagram names only it.
+ */
 #define PM_GROUP_CTRL UINT32_MAX
+#define PM_GROUP_TRACKED 0x80000000u
+#define PM_CHUNK_FORWARD_TSN 192
 
 static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
 {
@@ -21,6 +28,7 @@ static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
 		struct pm_chunk *ch = realloc(c->chunks, cap * sizeof(*ch));
 		uint32_t *g = realloc(c->group_of, cap * sizeof(*g));
 		uint32_t *p = realloc(c->picked, cap * sizeof(*p));
+		uint32_t *k = realloc(c->key_of, cap * sizeof(*k));
 
 		if (ch)
 			c->chunks = ch;
@@ -28,7 +36,9 @@ static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
 			c->group_of = g;
 		if (p)
 			c->picked = p;
-		if (!ch || !g || !p)
+		if (k)
+			c->key_of = k;
+		if (!ch || !g || !p || !k)
 			return -ENOMEM;
 		c->chunks_cap = cap;
 	}
@@ -44,7 +54,8 @@ static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
 }
 
 /* The key is the record's fields already checked: straight into the slot. */
-static void record_write(struct pmark_conn *c, uint32_t tsn, uint32_t key, uint32_t expire_ms)
+static void record_write(struct pmark_conn *c, uint32_t tsn, uint32_t key, uint32_t expire_ms,
+			 uint16_t ip_id)
 {
 	struct pmark_ep *ep = c->ep;
 	struct pmark_slot *slot;
@@ -66,8 +77,9 @@ static void record_write(struct pmark_conn *c, uint32_t tsn, uint32_t key, uint3
 	    __atomic_load_n(&slot->vtag, __ATOMIC_RELAXED) == c->peer_vtag &&
 	    __atomic_load_n(&slot->tsn, __ATOMIC_RELAXED) != tsn)
 		pm_count(c, PS_REC_OVERWRITTEN, 1);
-	if (pmark_slot_write(slot, c->peer_vtag, tsn, PMARK_F_VALID | pm_key_flags(key), pm_key_ttl(key),
-			     pm_key_tos(key), pm_key_mask(key), 0, ep->cookie,
+	if (pmark_slot_write(slot, c->peer_vtag, tsn,
+			     PMARK_F_VALID | pm_key_flags(key) | (ip_id ? PMARK_F_IPID : 0), pm_key_ttl(key),
+			     pm_key_tos(key), pm_key_mask(key), ip_id, ep->cookie,
 			     expire_ms ? pmark_now_ns() + (uint64_t)expire_ms * 1000000ull : 0) == 0) {
 		pm_count(c, PS_REC_WRITTEN, 1);
 		return;
@@ -131,24 +143,42 @@ static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, const struct pm_
 		uint32_t key, expire_ms;
 		bool first;
 
+		struct pm_track_info ti;
+		uint32_t group;
+
 		if (!pm_is_data(ch->type) || pm_data_parse(pkt, ch, &d)) {
-			c->group_of[i] = PM_GROUP_CTRL;
+			c->group_of[i] = c->key_of[i] = PM_GROUP_CTRL;
 			*has_ctrl = true;
 			*has_auth |= ch->type == PM_CHUNK_AUTH;
+			if (ch->type == PM_CHUNK_FORWARD_TSN && ch->len >= 8 && c->track)
+				pm_track_forward_locked(c, (uint32_t)pkt[ch->off + 4] << 24 |
+							   (uint32_t)pkt[ch->off + 5] << 16 |
+							   (uint32_t)pkt[ch->off + 6] << 8 | pkt[ch->off + 7]);
 			continue;
 		}
-		if (pm_chunk_key(c, pkt, &d, &key, &expire_ms, &first))
+		if (pm_chunk_key(c, pkt, &d, &key, &expire_ms, &first, &ti))
 			pm_count(c, PS_UNMAPPED, 1);
 		pm_count(c, first ? PS_DATA_CHUNKS : PS_RETX, 1);
-		if (first && key && c->ep->maps)
-			record_write(c, d.tsn, key, expire_ms);
-		else if (!first)
+		group = key;
+		if (first && ti.tracked) {
+			uint16_t ip_id = pm_track_add_locked(c, d.tsn, key, &ti);
+
+			if (c->ep->maps && (key || ip_id))
+				record_write(c, d.tsn, key, expire_ms, ip_id);
+			group = PM_GROUP_TRACKED | (ti.serial % 0x7fffffffu);
+		} else if (first && key && c->ep->maps) {
+			record_write(c, d.tsn, key, expire_ms, 0);
+		} else if (!first) {
 			record_consume(c, d.tsn);
-		c->group_of[i] = key;
+			if (c->track && pm_track_has_locked(c, d.tsn))
+				group = PM_GROUP_TRACKED | (d.tsn % 0x7fffffffu);
+		}
+		c->group_of[i] = group;
+		c->key_of[i] = key;
 		if (groups == 0) {
-			first_key = key;
+			first_key = group;
 			groups = 1;
-		} else if (key != first_key) {
+		} else if (group != first_key) {
 			groups = 2;  /* enough to know a split is needed */
 		}
 	}
@@ -160,24 +190,54 @@ static uint32_t first_data_key(const struct pmark_conn *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (c->group_of[i] != PM_GROUP_CTRL)
-			return c->group_of[i];
+			return c->key_of[i];
 	return 0;
 }
 
-static int emit(struct pmark_conn *c, const uint8_t *pkt, size_t n, uint32_t key, bool with_ctrl,
+static bool tracked_first(const struct pmark_conn *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c->group_of[i] != PM_GROUP_CTRL)
+			return c->group_of[i] & PM_GROUP_TRACKED;
+	return false;
+}
+
+/* A tracked datagram is about to leave: its send time starts its RTT. */
+static void note_tracked(struct pmark_conn *c, const uint8_t *pkt, size_t first_chunk, size_t len)
+{
+	struct pm_data d;
+
+	if (!(c->group_of[first_chunk] & PM_GROUP_TRACKED) || c->group_of[first_chunk] == PM_GROUP_CTRL ||
+	    pm_data_parse(pkt, &c->chunks[first_chunk], &d))
+		return;
+	pthread_mutex_lock(&c->map_lock);
+	pm_track_sent_locked(c, d.tsn, (uint32_t)len);
+	pthread_mutex_unlock(&c->map_lock);
+	pm_count(c, PS_TRACKED, 1);
+}
+
+static int emit(struct pmark_conn *c, const uint8_t *pkt, size_t n, uint32_t group, bool with_ctrl,
 		bool with_data)
 {
-	size_t k = 0, len;
+	size_t k = 0, len, first_data = n;
+	uint32_t key = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t g = c->group_of[i];
 
-		if ((g == PM_GROUP_CTRL && with_ctrl) || (g != PM_GROUP_CTRL && with_data && g == key))
+		if ((g == PM_GROUP_CTRL && with_ctrl) || (g != PM_GROUP_CTRL && with_data && g == group)) {
+			if (g != PM_GROUP_CTRL && first_data == n) {
+				first_data = i;
+				key = c->key_of[i];
+			}
 			c->picked[k++] = (uint32_t)i;
+		}
 	}
 	if (!k)
 		return 0;
 	len = pm_build(pkt, c->chunks, c->picked, k, c->out_buf);
+	if (first_data < n && c->track)
+		note_tracked(c, pkt, first_data, len);
 	return pm_send_dgram(c, c->out_buf, len, key);
 }
 
@@ -250,9 +310,17 @@ int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len)
 		/* AUTH covers the chunks after it: cutting would break it. */
 		pm_count(c, PS_UNSPLITTABLE, 1);
 		err = pm_send_dgram(c, pkt, len, key);
-	} else if (groups == 2 || (has_ctrl && !has_auth && (pm_key_flags(key) & PMARK_F_TTL))) {
+	} else if (groups == 2 || (has_ctrl && !has_auth && ((pm_key_flags(key) & PMARK_F_TTL) ||
+							     tracked_first(c, (size_t)n)))) {
+		/* A tracked datagram starts with its DATA chunk: the TSN an ICMP quote shows. */
 		err = send_split(c, pkt, (size_t)n, has_ctrl);
 	} else {
+		for (int i = 0; i < n && c->track; i++) {
+			if (c->group_of[i] != PM_GROUP_CTRL) {
+				note_tracked(c, pkt, (size_t)i, len);
+				break;
+			}
+		}
 		err = pm_send_dgram(c, pkt, len, key);
 	}
 	pthread_mutex_unlock(&c->out_lock);

@@ -54,6 +54,21 @@ static int read_some(struct pmark_conn *c, uint8_t *buf, size_t cap, size_t *len
 	}
 }
 
+/* A probe of pmark_trace (pmark_trace.h): not the application's. */
+static bool drop_probe(struct pmark_conn *c, const uint8_t *buf, size_t len)
+{
+	const struct pmark_ep_config *cfg = &c->ep->cfg;
+
+	if (cfg->deliver_probes || c->rd_info.ppid != (cfg->probe_ppid ? cfg->probe_ppid : PMARK_PROBE_PPID) ||
+	    len < sizeof(PMARK_PROBE_MAGIC) - 1 || memcmp(buf, PMARK_PROBE_MAGIC, sizeof(PMARK_PROBE_MAGIC) - 1))
+		return false;
+	pm_count(c, PS_PROBES_DROPPED, 1);
+	c->rd_len = 0;
+	c->rd_full = 0;
+	c->rd_trunc = false;
+	return true;
+}
+
 ssize_t pmark_recv(struct pmark_conn *c, void *buf, size_t cap, struct pmark_msg_info *info,
 		   int timeout_ms)
 {
@@ -73,6 +88,8 @@ ssize_t pmark_recv(struct pmark_conn *c, void *buf, size_t cap, struct pmark_msg
 			break;
 		}
 		rc = read_some(c, buf, cap, &c->rd_len, &c->rd_trunc, &c->rd_full, &c->rd_info);
+		if (rc == 1 && drop_probe(c, buf, c->rd_len))
+			continue;
 		if (rc == 1) {
 			c->rd_info.conn = c;
 			c->rd_info.truncated = c->rd_trunc;
@@ -123,6 +140,8 @@ static bool deliver(struct pmark_conn *c)
 			pthread_mutex_unlock(&c->rd_lock);
 			return rc == 0;
 		}
+		if (drop_probe(c, c->rd_buf, c->rd_len))
+			continue;
 		c->rd_info.conn = c;
 		c->rd_info.truncated = c->rd_trunc;
 		pm_count(c, PS_MSGS_RCVD, 1);

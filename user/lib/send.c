@@ -147,7 +147,8 @@ int pmark_send(struct pmark_conn *c, const void *buf, size_t len, const struct p
 	spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
 	spa.sendv_sndinfo.snd_sid = so->stream;
 	spa.sendv_sndinfo.snd_ppid = htonl(so->ppid);
-	spa.sendv_sndinfo.snd_flags = so->unordered ? SCTP_UNORDERED : 0;
+	spa.sendv_sndinfo.snd_flags = (so->unordered ? SCTP_UNORDERED : 0) |
+				      (so->sack_now ? SCTP_SACK_IMMEDIATELY : 0);
 	if (so->pr != PMARK_PR_NONE) {
 		spa.sendv_flags |= SCTP_SEND_PRINFO_VALID;
 		spa.sendv_prinfo.pr_policy = so->pr == PMARK_PR_RTX ? SCTP_PR_SCTP_RTX : SCTP_PR_SCTP_TTL;
