@@ -106,6 +106,7 @@ bench: need-deps
 	$(MAKE) all
 	$(BUILD)/tests/pmark_bench
 	BUILD=$(BUILD) tests/bench/assoc_bench.sh
+	BUILD=$(BUILD) tests/bench/trace_bench.sh
 
 # pmark.pc names PREFIX, so it is written at install time, never stale.
 PMARK_PC = printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
@@ -118,7 +119,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0755 $(BUILD)/pmarkctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 include/pmark.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/pmark.h include/pmark_trace.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(BUILD)/libpmark.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/libpmark.so $(DESTDIR)$(PREFIX)/lib/libpmark.so.0
 	ln -sf libpmark.so.0 $(DESTDIR)$(PREFIX)/lib/libpmark.so

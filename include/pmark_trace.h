@@ -70,7 +70,10 @@ struct pmark_trace_result {
  * Trace the path of association c.  Fills *out (free with
  * pmark_trace_result_free).  Returns 0, or a negative errno: -EINVAL (bad
  * config; *why if not NULL says why), -ENOTCONN (association not
- * established), -EBUSY (another trace on c is running).  The application
+ * established), -EOPNOTSUPP (endpoint in PMARK_MODE_OFF: nothing is
+ * tracked), -EBUSY (another trace on c is running).  0 with *why set: the
+ * trace stopped early (a probe could not be sent) and *out holds what was
+ * learnt.  The application
  * may go on sending on c meanwhile; it must not consume c's track events
  * itself during the trace.
  */
@@ -85,7 +88,10 @@ void pmark_trace_result_free(struct pmark_trace_result *r);
  * Fragmentation Needed / Packet Too Big naming the next-hop MTU and the hop
  * that limits it.  Probes bigger than the association's MTU cannot be sent
  * (usrsctp would fragment them): open the endpoint with an MTU at least as
- * large as the path MTU to be found.
+ * large as the path MTU to be found.  Returns like pmark_trace; 0 with
+ * *why set when the search stopped without an answer (a probe could not be
+ * sent, or a hop answered with another error).  limiter_ttl is left 0: a
+ * trace (pmark_trace) tells the limiter's distance.
  */
 struct pmark_pmtu_step {
 	uint32_t size;           /* IP datagram bytes of the probe */
@@ -97,7 +103,7 @@ struct pmark_pmtu_result {
 	uint32_t pmtu;           /* largest IP datagram that reached the peer; 0 = none did */
 	struct sockaddr_storage limiter;  /* the hop that reported the smallest MTU (limiter_len 0: none) */
 	socklen_t limiter_len;
-	uint8_t limiter_ttl;     /* its distance, when known from a trace (0 otherwise) */
+	uint8_t limiter_ttl;     /* reserved: 0 (match limiter against a pmark_trace result) */
 	uint32_t nsteps;
 	struct pmark_pmtu_step steps[16];
 };

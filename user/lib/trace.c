@@ -79,6 +79,10 @@ static int run_begin(struct trace_run *r, struct pmark_conn *c, const struct pma
 		*why = "the association is not established";
 		return -ENOTCONN;
 	}
+	if (c->ep->mode == PMARK_MODE_OFF) {
+		*why = "the endpoint is in mode off: nothing is tracked";
+		return -EOPNOTSUPP;
+	}
 	r->stream = r->cfg.stream;
 	if (r->stream == PMARK_TRACE_STREAM_AUTO) {
 		int n = pm_conn_out_streams(c);
@@ -92,7 +96,8 @@ static int run_begin(struct trace_run *r, struct pmark_conn *c, const struct pma
 	if (getrandom(&r->tag, sizeof(r->tag), 0) != sizeof(r->tag))
 		r->tag = (uint32_t)pmark_now_ns();
 	r->tag |= 0x80000000u;   /* PMARK_TRACE_ID_BIT once shifted */
-	r->payload = calloc(1, r->cfg.size > 1500 ? r->cfg.size : 1500);
+	/* pmark_trace_pmtu sends up to the association's MTU. */
+	r->payload = calloc(1, r->cfg.size > c->ep->cfg.mtu ? r->cfg.size : c->ep->cfg.mtu);
 	if (!r->payload)
 		return -ENOMEM;
 	if (!atomic_compare_exchange_strong(&c->trace_tag, &none, r->tag)) {

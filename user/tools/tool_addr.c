@@ -60,3 +60,28 @@ const char *tool_addr_str(const struct sockaddr *sa, char *buf)
 	}
 	return buf;
 }
+
+const char *tool_ip_str(const struct sockaddr *sa, char *buf)
+{
+	const void *ip = sa->sa_family == AF_INET6 ?
+		(const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
+		(const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
+	    !inet_ntop(sa->sa_family, ip, buf, TOOL_ADDRSTRLEN))
+		snprintf(buf, TOOL_ADDRSTRLEN, "(family %d)", sa->sa_family);
+	return buf;
+}
+
+bool tool_ip_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return false;
+}

@@ -3,6 +3,7 @@
 #ifndef TOOL_ADDR_H
 #define TOOL_ADDR_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #define TOOL_ADDRSTRLEN 64
@@ -18,5 +19,9 @@ void tool_addr_opt(const char *opt, const char *s, struct tool_addr *out);
 void tool_addr_any(int family, struct tool_addr *out);
 /* "10.0.0.2:5001" / "[fd00::2]:5001" into buf (TOOL_ADDRSTRLEN). */
 const char *tool_addr_str(const struct sockaddr *sa, char *buf);
+/* The address alone, "10.0.0.2" / "fd00::2", into buf (TOOL_ADDRSTRLEN). */
+const char *tool_ip_str(const struct sockaddr *sa, char *buf);
+/* Same family and address (ports not compared). */
+bool tool_ip_equal(const struct sockaddr *a, const struct sockaddr *b);
 
 #endif

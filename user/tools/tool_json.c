@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* A small JSON writer: one object per line, nested objects. */
+/* A small JSON writer: one object per line, nested objects and arrays. */
 #include <inttypes.h>
 #include <math.h>
 #include "tool_json.h"
@@ -20,13 +20,26 @@ static void quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* k NULL: an array element, which has no key. */
 static void key(struct json *j, const char *k)
 {
 	if (!j->first[j->depth])
 		fputc(',', j->f);
 	j->first[j->depth] = false;
+	if (!k)
+		return;
 	quoted(j->f, k);
 	fputc(':', j->f);
+}
+
+static void open_nested(struct json *j, const char *k, char open, char close)
+{
+	key(j, k);
+	fputc(open, j->f);
+	if (j->depth + 1 < JSON_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+	j->close[j->depth] = close;
 }
 
 void json_start(struct json *j, FILE *f)
@@ -34,6 +47,7 @@ void json_start(struct json *j, FILE *f)
 	j->f = f;
 	j->depth = 0;
 	j->first[0] = true;
+	j->close[0] = '}';
 	fputc('{', f);
 }
 
@@ -47,16 +61,17 @@ void json_done(struct json *j)
 
 void json_obj(struct json *j, const char *k)
 {
-	key(j, k);
-	fputc('{', j->f);
-	if (j->depth + 1 < JSON_MAX_DEPTH)
-		j->depth++;
-	j->first[j->depth] = true;
+	open_nested(j, k, '{', '}');
+}
+
+void json_arr(struct json *j, const char *k)
+{
+	open_nested(j, k, '[', ']');
 }
 
 void json_end(struct json *j)
 {
-	fputc('}', j->f);
+	fputc(j->depth > 0 ? j->close[j->depth] : '}', j->f);
 	if (j->depth > 0)
 		j->depth--;
 }

@@ -12,6 +12,9 @@
 
 struct sink_tally {
 	uint64_t msgs, bytes, intact, corrupt, unverifiable, truncated, echoed, echo_errors;
+	/* From the association's counters when reading ended: probe messages
+	 * (pmark_trace.h) the library dropped, ICMP errors on the error queue. */
+	uint64_t probes_dropped, icmp_errors, icmp_matched;
 };
 
 struct sink {

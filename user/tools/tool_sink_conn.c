@@ -119,6 +119,9 @@ static void add(struct sink_tally *to, const struct sink_tally *t)
 	to->truncated += t->truncated;
 	to->echoed += t->echoed;
 	to->echo_errors += t->echo_errors;
+	to->probes_dropped += t->probes_dropped;
+	to->icmp_errors += t->icmp_errors;
+	to->icmp_matched += t->icmp_matched;
 }
 
 static void *reader(void *arg)
@@ -136,6 +139,11 @@ static void *reader(void *arg)
 	}
 	sc->end_ns = tool_now_ns();
 	sc->have_stats = pmark_conn_stats(sc->c, &sc->stats) == 0;
+	if (sc->have_stats) {
+		sc->t.probes_dropped = sc->stats.probes_dropped;
+		sc->t.icmp_errors = sc->stats.icmp_errors;
+		sc->t.icmp_matched = sc->stats.icmp_matched;
+	}
 	free(buf);
 
 	pthread_mutex_lock(&s->lock);

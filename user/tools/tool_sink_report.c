@@ -20,6 +20,16 @@ static void tally_text(const struct sink *s, const struct sink_tally *t)
 		printf(", %" PRIu64 " echoes failed", t->echo_errors);
 }
 
+/* After the echo error, which belongs to the echo count; only when there
+ * were some: most associations carry no probes. */
+static void probes_text(const struct sink_tally *t)
+{
+	if (t->probes_dropped)
+		printf(", %" PRIu64 " probes dropped", t->probes_dropped);
+	if (t->icmp_errors)
+		printf(", %" PRIu64 " ICMP errors", t->icmp_errors);
+}
+
 static void tally_json(struct json *j, const struct sink_tally *t)
 {
 	json_u64(j, "messages", t->msgs);
@@ -30,6 +40,9 @@ static void tally_json(struct json *j, const struct sink_tally *t)
 	json_u64(j, "truncated", t->truncated);
 	json_u64(j, "echoed", t->echoed);
 	json_u64(j, "echo_errors", t->echo_errors);
+	json_u64(j, "probes_dropped", t->probes_dropped);
+	json_u64(j, "icmp_errors", t->icmp_errors);
+	json_u64(j, "icmp_matched", t->icmp_matched);
 }
 
 void tool_sink_report_conn(const struct sink_conn *sc)
@@ -45,6 +58,7 @@ void tool_sink_report_conn(const struct sink_conn *sc)
 		tally_text(s, &sc->t);
 		if (sc->echo_err)
 			printf(" (%s)", tool_errstr(sc->echo_err));
+		probes_text(&sc->t);
 		printf(", %.3f s, %s\n", d, sc->end);
 		fflush(stdout);
 		return;
@@ -73,6 +87,7 @@ void tool_sink_report_total(const struct sink *s)
 	if (!s->json) {
 		printf("total: %u association%s, ", s->accepted, s->accepted == 1 ? "" : "s");
 		tally_text(s, &s->total);
+		probes_text(&s->total);
 		printf(", %.3f s, %s\n", d, s->stop_reason ? s->stop_reason : "stopped");
 		fflush(stdout);
 		return;

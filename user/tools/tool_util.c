@@ -12,6 +12,7 @@
 #include "tool_util.h"
 
 const char *tool_prog = "pmark";
+const char *tool_usage_hint;
 
 static void vmsg(const char *fmt, va_list ap)
 {
@@ -24,11 +25,17 @@ static void vmsg(const char *fmt, va_list ap)
 
 void tool_usage_error(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* Still one line: the hint follows the message on it. */
+	if (tool_usage_hint)
+		fprintf(stderr, "%s: %s (%s)\n", tool_prog, line, tool_usage_hint);
+	else
+		fprintf(stderr, "%s: %s\n", tool_prog, line);
 	exit(EXIT_USAGE);
 }
 

@@ -10,6 +10,8 @@
 #define EXIT_USAGE 2
 
 extern const char *tool_prog;   /* "pmark-send" or "pmark-sink", the prefix of every message */
+/* Appended to every usage error as " (HINT)", e.g. "pmark-trace --help"; NULL: nothing. */
+extern const char *tool_usage_hint;
 
 /* "prog: ..." on stderr, then exit 2 (bad options) or exit 1 (runtime). */
 void tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
