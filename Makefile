@@ -100,6 +100,7 @@ test: need-deps
 
 demo: need-deps
 	$(MAKE) all
+	user/pmark-demo-trace.sh
 	user/pmark-demo.sh
 
 bench: need-deps
