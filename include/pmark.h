@@ -45,7 +45,8 @@ struct pmark_opts {
 	bool once;               /* first transmission only; retransmissions go out unmarked */
 	uint64_t owner;          /* SO_COOKIE of the only socket to mark; 0 = any socket */
 	uint32_t expire_ms;      /* record dies this long after it is written; 0 = never */
-	bool stamp_id;           /* IPv4: write ip_id into the IP ID (unfragmented datagrams) */
+	bool stamp_id;           /* record level only (the endpoint stamps tracked datagrams itself):
+				  * IPv4, write ip_id into the IP ID (unfragmented datagrams) */
 	uint16_t ip_id;
 };
 
@@ -314,9 +315,9 @@ void pmark_conn_close(struct pmark_conn *c, int timeout_ms);
  * Message tracking.  A message sent with track_ms > 0 goes out in datagrams
  * of its own (never bundled with another message's chunks), each stamped on
  * IPv4 with an IP ID of its own when the maps are in use.  For track_ms
- * after each datagram leaves, the library keeps what identifies it (first
- * TSN, IP ID, send time) and reports, per association, through
- * pmark_track_next:
+ * after each chunk's first transmission, the library keeps what identifies
+ * its datagram (first TSN, IP ID, last send time) and reports, per
+ * association, through pmark_track_next:
  *   PMARK_TRACK_ICMP   an ICMP / ICMPv6 error that quotes one of its
  *                      datagrams, read from the UDP socket's error queue
  *                      (IP_RECVERR / IPV6_RECVERR, no raw socket), matched
@@ -344,7 +345,7 @@ struct pmark_track_event {
 	uint64_t track_id;       /* from pmark_send_opts */
 	uint16_t stream;
 	uint32_t ppid;
-	uint32_t tsn;            /* first TSN of the datagram the event is about */
+	uint32_t tsn;            /* ICMP: first TSN of the datagram quoted; ACKED: the message's last TSN */
 	uint32_t msg_tsn;        /* first TSN of the message */
 	uint16_t ip_id;          /* IPv4 ID stamped on that datagram, 0 if none */
 	uint32_t datagram_len;   /* UDP payload bytes of that datagram */
@@ -372,7 +373,8 @@ struct pmark_track_event {
 /* Track ids with this bit set are pmark_trace's own (never handed out here). */
 #define PMARK_TRACE_ID_BIT (1ull << 63)
 
-/* Next event of c; 1 with *ev filled, -ETIMEDOUT after timeout_ms (<0: forever), -EPIPE when c ended. */
+/* Next event of c; 1 with *ev filled, -ETIMEDOUT after timeout_ms (<0: forever), -EPIPE once c
+ * aborted or pmark_conn_close began (which must not free c under a waiting thread: join it first). */
 int pmark_track_next(struct pmark_conn *c, struct pmark_track_event *ev, int timeout_ms);
 
 /* Probes (pmark_trace.h) carry this PPID unless configured otherwise; a

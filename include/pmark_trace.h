@@ -25,7 +25,7 @@ struct pmark_trace_config {
 	uint8_t first_ttl;       /* 0 = 1 */
 	uint8_t max_ttl;         /* -m; 0 = 30 */
 	uint8_t probes;          /* -q: probes per hop; 0 = 3 */
-	uint32_t timeout_ms;     /* per probe, from its send; 0 = 3000 */
+	uint32_t timeout_ms;     /* wait for answers up to this long after the last probe was sent; 0 = 3000 */
 	uint32_t stream;         /* PMARK_TRACE_STREAM_AUTO or a stream number */
 	uint32_t ppid;           /* 0 = PMARK_PROBE_PPID */
 	uint32_t size;           /* probe message bytes (>= 16); 0 = 32 */
@@ -39,7 +39,7 @@ struct pmark_trace_config {
 				  .tos = PMARK_LEAVE, .df = PMARK_DF_LEAVE, .interval_us = 0 }
 
 enum pmark_probe_state {
-	PMARK_PROBE_UNSENT = 0,  /* not sent: the trace stopped at the destination first, or send failed */
+	PMARK_PROBE_UNSENT = 0,  /* not sent: sending an earlier probe failed */
 	PMARK_PROBE_TIMEOUT,     /* no answer within timeout_ms: "*" */
 	PMARK_PROBE_ICMP,        /* an ICMP error from a hop (ev.offender) */
 	PMARK_PROBE_ACKED,       /* reached the destination: the peer acked it */
@@ -61,7 +61,8 @@ struct pmark_trace_result {
 	uint32_t nprobes;        /* (max_ttl - first_ttl + 1) * probes, TTL-major */
 	struct pmark_trace_probe *probes_v;
 	uint8_t dest_ttl;        /* smallest TTL whose probe was acked; 0 = destination not reached */
-	uint8_t last_ttl;        /* last TTL worth reporting (dest_ttl, or the last that answered) */
+	uint8_t last_ttl;        /* last TTL worth reporting: dest_ttl, else the smallest TTL a
+				  * Destination Unreachable answered, else max_ttl */
 	uint64_t duration_ns;    /* from the first probe sent to the end of the wait */
 	uint32_t probes_sent;
 };
@@ -71,11 +72,10 @@ struct pmark_trace_result {
  * pmark_trace_result_free).  Returns 0, or a negative errno: -EINVAL (bad
  * config; *why if not NULL says why), -ENOTCONN (association not
  * established), -EOPNOTSUPP (endpoint in PMARK_MODE_OFF: nothing is
- * tracked), -EBUSY (another trace on c is running).  0 with *why set: the
+ * tracked), -EBUSY (another trace on c is running); 0 with *why set: the
  * trace stopped early (a probe could not be sent) and *out holds what was
- * learnt.  The application
- * may go on sending on c meanwhile; it must not consume c's track events
- * itself during the trace.
+ * learnt.  The application may go on sending on c meanwhile, and tracking
+ * its own messages: the trace's events never reach pmark_track_next.
  */
 int pmark_trace(struct pmark_conn *c, const struct pmark_trace_config *cfg,
 		struct pmark_trace_result *out, const char **why);
@@ -101,7 +101,7 @@ struct pmark_pmtu_step {
 
 struct pmark_pmtu_result {
 	uint32_t pmtu;           /* largest IP datagram that reached the peer; 0 = none did */
-	struct sockaddr_storage limiter;  /* the hop that reported the smallest MTU (limiter_len 0: none) */
+	struct sockaddr_storage limiter;  /* the hop of the last too-big answer: the one limiting pmtu (limiter_len 0: none) */
 	socklen_t limiter_len;
 	uint8_t limiter_ttl;     /* reserved: 0 (match limiter against a pmark_trace result) */
 	uint32_t nsteps;

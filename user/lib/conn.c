@@ -428,6 +428,7 @@ void pmark_conn_close(struct pmark_conn *c, int timeout_ms)
 
 	if (!c)
 		return;
+	pm_track_wake(c);   /* a pmark_track_next waiting on c returns -EPIPE */
 	pthread_mutex_lock(&c->ep->lock);
 	c->closing = true;
 	while (c->cb_busy)

@@ -86,7 +86,7 @@ int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t
 	 */
 	do
 		n = sendmsg(c->ep->fd, &mh, 0);
-	while (n < 0 && (errno == EINTR || (pending_icmp_error(errno) && tries++ < 2)));
+	while (n < 0 && (errno == EINTR || (pending_icmp_error(errno) && tries++ < 1)));
 	if (n < 0) {
 		/* Lost like on the wire; SCTP retransmits. */
 		pm_count(c, PS_SEND_ERRORS, 1);

@@ -18,7 +18,9 @@
  * a group of its own, so an ICMP error quoting the datagram names only it.
  */
 #define PM_GROUP_CTRL UINT32_MAX
-#define PM_GROUP_TRACKED 0x80000000u
+#define PM_GROUP_TRACKED 0x80000000u  /* + message serial: a first transmission */
+#define PM_GROUP_RETX    0xc0000000u  /* + TSN: a tracked chunk sent again */
+#define PM_GROUP_SPAN    0x3fffffffu  /* both stay below PM_GROUP_CTRL */
 #define PM_CHUNK_FORWARD_TSN 192
 
 static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
@@ -165,13 +167,13 @@ static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, const struct pm_
 
 			if (c->ep->maps && (key || ip_id))
 				record_write(c, d.tsn, key, expire_ms, ip_id);
-			group = PM_GROUP_TRACKED | (ti.serial % 0x7fffffffu);
+			group = PM_GROUP_TRACKED + ti.serial % PM_GROUP_SPAN;
 		} else if (first && key && c->ep->maps) {
 			record_write(c, d.tsn, key, expire_ms, 0);
 		} else if (!first) {
 			record_consume(c, d.tsn);
 			if (c->track && pm_track_has_locked(c, d.tsn))
-				group = PM_GROUP_TRACKED | (d.tsn % 0x7fffffffu);
+				group = PM_GROUP_RETX + d.tsn % PM_GROUP_SPAN;
 		}
 		c->group_of[i] = group;
 		c->key_of[i] = key;

@@ -31,6 +31,8 @@ uint32_t pm_opts_key(const struct pmark_opts *o)
 {
 	uint8_t ttl, tos, mask, flags = pmark_opts_fields(o, &ttl, &tos, &mask);
 
+	/* The endpoint stamps IP IDs itself, on tracked datagrams only. */
+	flags &= (uint8_t)~PMARK_F_IPID;
 	/* once or expiry alone change nothing on the wire */
 	return flags & PMARK_F_ACTIONS ? pm_key_make(flags, ttl, tos, mask) : 0;
 }

@@ -186,7 +186,8 @@ static void collect(struct trace_run *r, struct pmark_trace_result *res, uint64_
 		if (pm_track_next_tagged(r->c, &ev, deadline) != 1)
 			return;
 		idx = (uint32_t)ev.track_id;
-		if (idx >= res->nprobes)
+		/* A late answer to an earlier trace on c has another tag. */
+		if ((uint32_t)(ev.track_id >> 32) != r->tag || idx >= res->nprobes)
 			continue;
 		p = &res->probes_v[idx];
 		if (p->state == PMARK_PROBE_ACKED)
@@ -333,8 +334,8 @@ static int pmtu_step(struct trace_run *r, uint32_t idx, uint32_t size, struct pm
 		return err;
 	deadline = pm_deadline_ns((int)r->cfg.timeout_ms);
 	while (pm_track_next_tagged(r->c, ev, deadline) == 1) {
-		if ((uint32_t)ev->track_id != idx)
-			continue;   /* a late answer to an earlier step */
+		if ((uint32_t)ev->track_id != idx || (uint32_t)(ev->track_id >> 32) != r->tag)
+			continue;   /* a late answer to an earlier step or trace */
 		return ev->kind == PMARK_TRACK_ACKED ? PMARK_PROBE_ACKED : PMARK_PROBE_ICMP;
 	}
 	return PMARK_PROBE_TIMEOUT;
