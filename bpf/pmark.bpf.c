@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * pmark tc egress marker: rewrites IPv4 TTL/TOS/DF and IPv6 hop limit /
+ * pmark tc egress marker: rewrites IPv4 TTL/TOS/DF/ID and IPv6 hop limit /
  * traffic class on UDP datagrams carrying SCTP (RFC 6951), according to the
  * record for (verification tag, TSN of the first DATA or I-DATA chunk).
+ * And its ingress companion: for each ICMP / ICMPv6 error quoting one of
+ * those datagrams, keeps what the quoted IP header shows in "quotes".
  *
- * Every path returns TC_ACT_OK: the program marks or leaves alone, it never
- * drops.  Every outcome is counted in the per-CPU "counters" map.
+ * Every path returns TC_ACT_OK: the programs mark or leave alone, they never
+ * drop.  Every outcome is counted in the per-CPU "counters" map.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,6 +17,7 @@
 static __always_inline int port_registered(__u16 port);
 #define PMARK_PORT_REGISTERED(port) port_registered(port)
 #include "pmark_parse.h"
+#include "pmark_icmp.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -79,6 +82,13 @@ struct {
 	__uint(max_entries, 256);
 } pmark_devs SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct pmark_quote_key);
+	__type(value, struct pmark_quote);
+	__uint(max_entries, PMARK_QUOTE_ENTRIES);
+} pmark_quotes SEC(".maps");
+
 static __always_inline int port_registered(__u16 port)
 {
 	__u32 zero = 0;
@@ -92,10 +102,10 @@ static __always_inline int port_registered(__u16 port)
 /*
  * Copy the record for (vtag, tsn) out of its slot under the sequence lock and
  * decide whether it applies to this skb.  Returns the counter that explains a
- * refusal, or PMARK_CNT_MARKED with *rec filled.
+ * refusal, or PMARK_CNT_MARKED with *rec and *ip_id filled.
  */
 static __always_inline int find_record(struct __sk_buff *skb, __u32 vtag, __u32 tsn,
-				       struct pmark_frag_opts *rec)
+				       struct pmark_frag_opts *rec, __u16 *ip_id)
 {
 	__u32 idx, seq, svtag, stsn, ring, h = pmark_ring_hash(vtag);
 	__u64 owner, expire, want = (__u64)vtag + 1;
@@ -129,6 +139,7 @@ static __always_inline int find_record(struct __sk_buff *skb, __u32 vtag, __u32 
 	rec->ttl = slot->ttl;
 	rec->tos = slot->tos;
 	rec->tos_mask = slot->tos_mask;
+	*ip_id = slot->ip_id;
 	owner = slot->owner;
 	expire = slot->expire_ns;
 	barrier();
@@ -233,10 +244,10 @@ static __always_inline __u16 csum_fold_into(__u16 check, __u32 acc)
 }
 
 static __always_inline void apply_v4(struct iphdr *iph, const struct pmark_frag_opts *rec,
-				     bool fragment, struct pmark_counters *cnt)
+				     __u16 ip_id, bool fragment, struct pmark_counters *cnt)
 {
 	__u16 *w = (__u16 *)iph;
-	__u16 old0 = w[0], old3 = w[3], old4 = w[4];
+	__u16 old0 = w[0], old2 = w[2], old3 = w[3], old4 = w[4];
 	__u16 df = bpf_htons(IP_DF);
 	__u32 acc = 0;
 
@@ -261,7 +272,20 @@ static __always_inline void apply_v4(struct iphdr *iph, const struct pmark_frag_
 		iph->frag_off &= ~df;
 		cnt->c[PMARK_CNT_DF_CLEARED]++;
 	}
+	if (rec->flags & PMARK_F_IPID) {
+		/*
+		 * All fragments of a datagram share its ID, and they leave one by
+		 * one: rewriting any of them would break reassembly.
+		 */
+		if (fragment) {
+			cnt->c[PMARK_CNT_NOT_APPLICABLE]++;
+		} else {
+			iph->id = bpf_htons(ip_id);
+			cnt->c[PMARK_CNT_IPID_SET]++;
+		}
+	}
 	csum_replace16(&acc, old0, w[0]);
+	csum_replace16(&acc, old2, w[2]);
 	csum_replace16(&acc, old3, w[3]);
 	csum_replace16(&acc, old4, w[4]);
 	iph->check = csum_fold_into(iph->check, acc);
@@ -287,6 +311,8 @@ static __always_inline void apply_v6(struct ipv6hdr *ip6, const struct pmark_fra
 	}
 	if (rec->flags & (PMARK_F_DF_SET | PMARK_F_DF_CLEAR))
 		cnt->c[PMARK_CNT_NOT_APPLICABLE]++;
+	if (rec->flags & PMARK_F_IPID)
+		cnt->c[PMARK_CNT_NOT_APPLICABLE]++;     /* IPv6 has no ID outside a fragment header */
 }
 
 /*
@@ -299,6 +325,7 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 	void *data_end = (void *)(long)skb->data_end;
 	struct pmark_pkt pkt = {};
 	struct pmark_frag_opts rec = {};
+	__u16 ip_id = 0;
 	int verdict;
 
 	verdict = pmark_parse(data, data_end, skb->len, l2, &pkt);
@@ -322,7 +349,7 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 			frag_store(&pkt.frag, NULL);
 	} else {
 		cnt->c[PMARK_CNT_PARSED]++;
-		verdict = pkt.has_data ? find_record(skb, pkt.vtag, pkt.tsn, &rec) : PMARK_CNT_NO_DATA;
+		verdict = pkt.has_data ? find_record(skb, pkt.vtag, pkt.tsn, &rec, &ip_id) : PMARK_CNT_NO_DATA;
 		if (verdict != PMARK_CNT_MARKED) {
 			cnt->c[verdict]++;
 			/* The IP ID may have wrapped: forget an older datagram's options. */
@@ -342,7 +369,7 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 
 		if ((void *)(iph + 1) > data_end)
 			return 0;
-		apply_v4(iph, &rec, pkt.fragment, cnt);
+		apply_v4(iph, &rec, ip_id, pkt.fragment, cnt);
 	} else {
 		struct ipv6hdr *ip6 = data + pkt.l3_off;
 
@@ -389,4 +416,67 @@ SEC("tc")
 int pmark_egress_l3(struct __sk_buff *skb)
 {
 	return egress(skb, false);
+}
+
+/*
+ * Ingress: store what an ICMP error says about one of our datagrams.  Reads
+ * only; returns PMARK_NEED_PULL like mark().  A packet that is no ICMP error
+ * is not counted at all, so the egress counters keep their meaning.
+ */
+static __always_inline int quote(struct __sk_buff *skb, struct pmark_counters *cnt, bool l2,
+				 struct pmark_icmp *ic)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	int verdict = pmark_icmp_parse(data, data_end, skb->len, l2, ic);
+
+	if (verdict == PMARK_NEED_PULL || verdict == PMARK_ICMP_IGNORE)
+		return verdict;
+	cnt->c[PMARK_CNT_ICMP_SEEN]++;
+	if (verdict != PMARK_CNT_ICMP_QUOTED) {
+		cnt->c[verdict]++;
+		return 0;
+	}
+	ic->q.ktime_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&pmark_quotes, &ic->key, &ic->q, BPF_ANY) == 0)
+		cnt->c[PMARK_CNT_ICMP_QUOTED]++;
+	return 0;
+}
+
+static __always_inline int ingress(struct __sk_buff *skb, bool l2)
+{
+	struct pmark_icmp ic;
+	__u32 zero = 0;
+	struct pmark_counters *cnt = bpf_map_lookup_elem(&pmark_counters, &zero);
+
+	if (!cnt)
+		return TC_ACT_OK;
+	if (quote(skb, cnt, l2, &ic) == PMARK_NEED_PULL) {
+		/*
+		 * Rare: headers in paged data.  Linearizing changes no byte.  When
+		 * that fails, an error already recognized counts as malformed.
+		 */
+		if (bpf_skb_pull_data(skb, skb->len) != 0 ||
+		    quote(skb, cnt, l2, &ic) == PMARK_NEED_PULL) {
+			if (ic.q.family) {
+				cnt->c[PMARK_CNT_ICMP_SEEN]++;
+				cnt->c[PMARK_CNT_ICMP_MALFORMED]++;
+			}
+		}
+	}
+	return TC_ACT_OK;
+}
+
+/* Ingress of devices with an Ethernet header. */
+SEC("tc")
+int pmark_ingress(struct __sk_buff *skb)
+{
+	return ingress(skb, true);
+}
+
+/* Ingress of L3 devices (tun, WireGuard, ipip). */
+SEC("tc")
+int pmark_ingress_l3(struct __sk_buff *skb)
+{
+	return ingress(skb, false);
 }

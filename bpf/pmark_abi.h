@@ -158,10 +158,11 @@ struct pmark_dev_key {
 };
 
 #define PMARK_DEV_CREATED_QDISC 0x1
+#define PMARK_DEV_INGRESS       0x2   /* the ingress program is attached there too */
 struct pmark_dev {
 	char ifname[16];
 	__u32 flags;
-	__u32 prog_id;
+	__u32 prog_id;    /* the egress program's */
 };
 
 /*

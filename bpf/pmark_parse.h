@@ -48,7 +48,14 @@ struct pmark_pkt {
 #ifdef __bpf__
 #define pmark_ld16(p) (*(const __u16 *)(p))
 #define pmark_ld32(p) (*(const __u32 *)(p))
+/*
+ * Hide a value from the verifier's constant tracking.  After 0, 1 or 2
+ * VLAN tags the L3 offset is 14, 18 or 22, and the verifier would walk all
+ * the rest of the program once for each; as a bounded unknown, once.
+ */
+#define pmark_opaque(x) asm volatile("" : "+r"(x))
 #else
+#define pmark_opaque(x) ((void)0)
 static inline __u16 pmark_ld16(const void *p) { __u16 v; __builtin_memcpy(&v, p, 2); return v; }
 static inline __u32 pmark_ld32(const void *p) { __u32 v; __builtin_memcpy(&v, p, 4); return v; }
 #endif
@@ -74,6 +81,7 @@ static inline __u32 pmark_ld32(const void *p) { __u32 v; __builtin_memcpy(&v, p,
 				       PMARK_NEED_PULL : PMARK_CNT_TRUNCATED; \
 	} while (0)
 
+/* The caller zeroes *pkt: the parser only ever sets its flags. */
 static __always_inline int pmark_parse(const void *data, const void *data_end, __u32 pkt_len,
 				       bool l2, struct pmark_pkt *pkt)
 {
@@ -94,6 +102,9 @@ static __always_inline int pmark_parse(const void *data, const void *data_end, _
 			proto = pmark_be16(p + l3 + 2);
 			l3 += 4;
 		}
+		pmark_opaque(l3);
+		if (l3 > PMARK_MAX_L3_OFF)
+			return PMARK_CNT_NOT_OURS;      /* never: gives the verifier its bound back */
 	} else {
 		PMARK_NEED(p, 1);
 		proto = (p[0] >> 4) == 6 ? PMARK_ETH_P_IPV6 : PMARK_ETH_P_IP;
@@ -224,10 +235,17 @@ static __always_inline int pmark_parse(const void *data, const void *data_end, _
 			PMARK_NEED(c, 8);
 			pkt->tsn = pmark_be32(c + 4);
 			pkt->has_data = true;
-			return PMARK_CNT_PARSED;
+			/*
+			 * Leave by the loop's one exit, not from inside it: the
+			 * walk's offsets then die here, and the verifier meets
+			 * the record lookup with one state, not one per chunk.
+			 */
+			break;
 		}
 		off += (clen + 3) & ~3U;
 	}
+	if (pkt->has_data)
+		return PMARK_CNT_PARSED;
 	return off >= end ? PMARK_CNT_PARSED : PMARK_CNT_WALK_LIMIT;
 }
 

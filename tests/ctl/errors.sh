@@ -114,6 +114,10 @@ refuse 2 "--owner 18446744073709551616" "set --owner 2^64" \
 	ctl set --vtag 0x1234 --tsn 7 --ttl 5 --owner 18446744073709551616
 refuse 2 "--expire-ms 4294967296" "set --expire-ms 2^32" \
 	ctl set --vtag 0x1234 --tsn 7 --ttl 5 --expire-ms 4294967296
+refuse 2 "--ip-id 65536: must be 0..65535" "set --ip-id 65536" ctl set --vtag 0x1234 --tsn 7 --ip-id 65536
+refuse 2 "--ip-id 0x1ffff: must be 0..65535" "set --ip-id 0x1ffff" ctl set --vtag 0x1234 --tsn 7 --ip-id 0x1ffff
+refuse 2 "--ip-id -1: must be 0..65535" "set --ip-id -1" ctl set --vtag 0x1234 --tsn 7 --ip-id -1
+refuse 2 "--ip-id needs a value" "set --ip-id without a value" ctl set --vtag 0x1234 --tsn 7 --ip-id
 refuse 2 "unknown argument '--frob'" "set with an unknown option" ctl set --vtag 0x1234 --tsn 7 --ttl 5 --frob
 refuse 2 "unknown argument 'extra'" "set with a stray word" ctl set --vtag 0x1234 --tsn 7 --ttl 5 extra
 
@@ -124,6 +128,7 @@ refuse 2 "--vtag -1: not a number" "del --vtag -1" ctl del --vtag -1 --tsn 7
 refuse 2 "give --vtag V and --tsn T" "del without --vtag" ctl del --tsn 7
 refuse 2 "unknown argument 'x'" "dump with an argument" ctl dump x
 refuse 2 "unknown argument 'x'" "flush with an argument" ctl flush x
+refuse 2 "unknown argument 'x'" "quotes with an argument" ctl quotes x
 refuse 2 "unknown argument '--frob'" "stats --frob" ctl stats --frob
 refuse 2 "unknown argument '-x'" "status -x" ctl status -x
 refuse 2 "unknown argument" "status with two devices" ctl status vc0 vc1
@@ -170,7 +175,7 @@ refuse 1 "del 7777: not registered" "ports del of a port not registered" ctl por
 
 # No pins where asked: every command says to attach, and creates nothing.
 for args in "set --vtag 1 --tsn 1 --ttl 5" "get --vtag 1 --tsn 1" "del --vtag 1 --tsn 1" \
-	"dump" "flush" "stats" "status" "ports list" "ports add 5000" "--json status"; do
+	"dump" "flush" "stats" "status" "ports list" "ports add 5000" "--json status" "quotes"; do
 	# shellcheck disable=SC2086
 	refuse 1 "not attached: run pmarkctl attach DEV" "missing pins: $args" \
 		"$PMARKCTL" --pin-root "$PIN_NONE" $args
@@ -196,6 +201,8 @@ refuse 1 "permission denied" "set as nobody on root-only pins" \
 	"${NOBODY[@]}" "$PMARKCTL" --pin-root "$PIN" set --vtag 0x1234 --tsn 7 --ttl 1
 refuse 1 "permission denied" "flush as nobody on root-only pins" \
 	"${NOBODY[@]}" "$PMARKCTL" --pin-root "$PIN" flush
+refuse 1 "permission denied" "quotes as nobody on root-only pins" \
+	"${NOBODY[@]}" "$PMARKCTL" --pin-root "$PIN" quotes
 
 # After all that, the filter is the one attach put there.
 filters=$(egress_filters "$NS" vc0)
@@ -204,6 +211,8 @@ if [ -n "$PROG_ID" ] && [ "$filters" = "bpf 0x504d $PROG_ID" ]; then
 else
 	not_ok "vc0 still carries the one pmark filter" "filters: '$filters', want 'bpf 0x504d $PROG_ID'"
 fi
-check "vc1 got no filter" test -z "$(egress_filters "$NS" vc1)"
+check "vc1 got no filter" test -z "$(egress_filters "$NS" vc1)$(ingress_filters "$NS" vc1)"
+PROG_IN_ID=$(ingress_filters "$NS" vc0 | awk '$2 == "0x504d" { print $3 }')
+check "vc0 still carries the pmark ingress filter" test -n "$PROG_IN_ID"
 
 tap_done

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # The fuzz seed corpus as a regression test: builds the libFuzzer harnesses
-# of the SCTP wire parsers (tests/fuzz/, ASan + UBSan) and runs each once
+# of the SCTP wire parsers and of the ingress program's ICMP parser
+# (tests/fuzz/, ASan + UBSan) and runs each once
 # over its committed corpus (`make fuzz-regress-NAME`), a fraction of a
 # second.  The long runs are `make fuzz` (docs/fuzzing.md).
 # Needs no root.  Without clang or its libFuzzer runtime the script skips
@@ -11,7 +12,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 B=${BUILD:-build}
-HARNESSES=(sctp_packet sack)
+HARNESSES=(sctp_packet sack icmp)
 
 TMP=$(mktemp -d "/tmp/pmark-$TEST_NAME.XXXXXX") || skip_all "mktemp failed"
 on_exit "rm -rf '$TMP'"

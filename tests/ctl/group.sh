@@ -45,12 +45,13 @@ declare -A WANT=(
 	[slots]="660 root $GRP" [rings]="660 root $GRP" [ports]="660 root $GRP"
 	[counters]="640 root $GRP" [config]="640 root $GRP"
 	[prog]="600 root root" [prog_l3]="600 root root" [frags]="600 root root" [devs]="600 root root"
+	[quotes]="640 root $GRP" [prog_in]="600 root root" [prog_in_l3]="600 root root"
 )
 for p in "${PIN_NAMES[@]}"; do
 	got=$(stat -c '%a %U %G' "$PIN/$p" 2>&1)
 	expect "$p: $got, want ${WANT[$p]}" test "$got" = "${WANT[$p]}"
 done
-point "pin modes: record maps 660 and counters/config 640 for the group, the rest root's 600"
+point "pin modes: record maps 660 and counters/config/quotes 640 for the group, the rest root's 600"
 got=$(stat -c '%a %U %G' "$PIN")
 expect "pin root: $got" test "$got" = "750 root $GRP"
 point "the pin root directory is 750 root:$GRP"
@@ -78,10 +79,13 @@ point "the member registers a port and lists it"
 run as_member --json stats
 expect "$(captured)" jtrue "'marked' in d" <<<"$OUT"
 point "the member reads the counters"
+run as_member --json quotes
+expect "$(captured)" jtrue "d == []" <<<"$OUT"
+point "the member reads the ICMP quotes (none yet)"
 
 # Outsiders: one line, permission denied, nothing changed.
 for args in "set --vtag 0x51 --tsn 9 --ttl 9" "get --vtag 0x51 --tsn 9" "dump" "ports add 7000" \
-	"ports list" "flush" "stats"; do
+	"ports list" "flush" "stats" "quotes"; do
 	# shellcheck disable=SC2086
 	run as_stranger $args
 	expect "$(captured)" test "$RC" = 1 -a -z "$OUT" -a "$ERR_LINES" = 1

@@ -27,11 +27,12 @@ TEST_NAME=$(basename "$0" .sh)
 # `pmarkctl attach` mounts it, so nothing here looks at it before an attach.
 PIN=/sys/fs/bpf/pmark-ctltest-$$
 # Every object pmarkctl attach pins.
-PIN_NAMES=(prog prog_l3 slots rings ports counters config frags devs)
+PIN_NAMES=(prog prog_l3 slots rings ports counters config frags devs quotes prog_in prog_in_l3)
 # The counters `pmarkctl stats` reports, in order (user/lib/counters.c).
 COUNTER_NAMES=(seen not_ours parsed no_data no_record busy owner_mismatch expired
 	once_consumed marked ttl_set tos_set df_set df_cleared frag_followed frag_unknown
-	not_applicable malformed truncated walk_limit pulled)
+	not_applicable malformed truncated walk_limit pulled ipid_set icmp_seen icmp_quoted
+	icmp_not_ours icmp_malformed)
 # The system python3 starts in a tenth of the time of a version-manager shim.
 PYTHON=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
 # Run a command as nobody, with no supplementary group.
@@ -244,7 +245,17 @@ print(v if isinstance(v, str) else json.dumps(v))' "$1" 2>/dev/null
 
 # egress_filters NS DEV: one line per egress filter, "kind handle prog_id" (prog_id - if none).
 egress_filters() {
-	ip netns exec "$1" tc -j filter show dev "$2" egress 2>/dev/null | "$PYTHON" -c '
+	hook_filters "$1" "$2" egress
+}
+
+# ingress_filters NS DEV: the same for the ingress hook.
+ingress_filters() {
+	hook_filters "$1" "$2" ingress
+}
+
+# hook_filters NS DEV egress|ingress
+hook_filters() {
+	ip netns exec "$1" tc -j filter show dev "$2" "$3" 2>/dev/null | "$PYTHON" -c '
 import json, sys
 try:
     fs = json.load(sys.stdin)

@@ -45,6 +45,11 @@ pmark_filters() {
 	egress_filters "$1" "$2" | awk '$2 == "0x504d" { print $3 }'
 }
 
+# pmark_in_filters NS DEV: the same on DEV's ingress.
+pmark_in_filters() {
+	ingress_filters "$1" "$2" | awk '$2 == "0x504d" { print $3 }'
+}
+
 # ---- attach -------------------------------------------------------------
 run ctl_in "$NA" attach vc0
 expect "$(captured)" test "$RC" = 0
@@ -64,12 +69,17 @@ point "status --json from outside parses and names the program"
 run pmark_filters "$NA" vc0
 expect "pmark filters on vc0: '$OUT'" test "$OUT" = "$PROG_ID"
 point "one filter on vc0 egress, running prog $PROG_ID"
+PROG_IN_ID=$(ctl --json status | jval 'd["prog_in_id"]')
+run pmark_in_filters "$NA" vc0
+expect "pmark ingress filters on vc0: '$OUT', status prog_in_id '$PROG_IN_ID'" \
+	test -n "$PROG_IN_ID" -a "$OUT" = "$PROG_IN_ID"
+point "one filter on vc0 ingress, running the ingress prog"
 check "pmarkctl created a clsact qdisc on vc0" has_clsact "$NA" vc0
 
 # Map ids (pin inodes without bpftool), to show that later attaches share the maps.
 map_ids() {
 	local p
-	for p in slots rings ports counters config frags devs; do
+	for p in slots rings ports counters config frags devs quotes; do
 		if command -v bpftool >/dev/null 2>&1; then
 			bpftool -j map show pinned "$PIN/$p" 2>/dev/null |
 				"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null
@@ -112,7 +122,7 @@ point "attach vc0 in a third namespace"
 
 n_pins=$(find "$PIN" -mindepth 1 | wc -l)
 expect "$n_pins pins" test "$n_pins" = ${#PIN_NAMES[@]}
-expect "no map ids: '$MAPS'" test "$(wc -w <<<"$MAPS")" = 7
+expect "no map ids: '$MAPS'" test "$(wc -w <<<"$MAPS")" = 8
 expect "maps were '$MAPS', now '$(map_ids)'" test "$(map_ids)" = "$MAPS"
 point "one set of maps: the same ${#PIN_NAMES[@]} pins, the same maps"
 
@@ -155,7 +165,9 @@ expect "no 'vc0: detached'" eval '[[ "$OUT" == "vc0: detached"* ]]'
 point "detach vc0"
 run egress_filters "$NA" vc0
 expect "filters: $OUT" test -z "$OUT"
-point "no filter left on vc0"
+run ingress_filters "$NA" vc0
+expect "ingress filters: $OUT" test -z "$OUT"
+point "no filter left on vc0, egress or ingress"
 expect "clsact qdisc still on vc0" eval '! has_clsact "$NA" vc0'
 point "the clsact qdisc pmarkctl created on vc0 is gone"
 run ctl_in "$NA" status vc0
@@ -201,10 +213,11 @@ check "the pin root is gone" test ! -e "$PIN"
 for ns in "$NA" "$NB"; do
 	for dev in vc0 vc1; do
 		expect "pmark filter on $dev in $ns" test -z "$(pmark_filters "$ns" "$dev")"
+		expect "pmark ingress filter on $dev in $ns" test -z "$(pmark_in_filters "$ns" "$dev")"
 	done
 	expect "clsact qdisc on vc0 in $ns" eval '! has_clsact "$ns" vc0'
 done
-point "no pmark filter anywhere, no clsact qdisc that pmarkctl created"
+point "no pmark filter anywhere (egress or ingress), no clsact qdisc that pmarkctl created"
 for ns in "$NA" "$NB"; do
 	run egress_filters "$ns" vc1
 	expect "no clsact qdisc" has_clsact "$ns" vc1

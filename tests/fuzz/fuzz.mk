@@ -1,4 +1,5 @@
-# libFuzzer harnesses for the SCTP wire parsers (docs/fuzzing.md); included by the Makefile.
+# libFuzzer harnesses for the SCTP wire parsers and the ingress program's ICMP
+# parser (docs/fuzzing.md); included by the Makefile.
 #   make fuzz           build, then fuzz each harness for FUZZ_RUNS executions (default 10^6)
 #   make fuzz-regress   build, then run each harness once over the committed seed corpus
 # Needs clang and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev).
@@ -10,10 +11,11 @@ FUZZ_MAXLEN ?= 4096
 # Extra libFuzzer flags, e.g. FUZZ_ARGS=-jobs=4 or -seed=1.
 FUZZ_ARGS  ?=
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-std=gnu11 -Wall -Wextra -Werror -Iuser/lib
-# Only the two pure files: the harnesses must not pull in libbpf or usrsctp.
+	-std=gnu11 -Wall -Wextra -Werror -Iuser/lib -Ibpf
+# Only the two pure files (and bpf/'s pure headers): the harnesses must not
+# pull in libbpf or usrsctp.
 FUZZ_LIB   := user/lib/sctp_wire.c user/lib/crc32c.c
-FUZZ_NAMES := sctp_packet sack
+FUZZ_NAMES := sctp_packet sack icmp
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
 .PHONY: fuzz fuzz-regress fuzz-build
@@ -24,7 +26,8 @@ fuzz-build: $(FUZZ_BINS)
 $(BUILD)/fuzz:
 	mkdir -p $@
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) user/lib/sctp_wire.h tests/fuzz/fuzz.mk | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) user/lib/sctp_wire.h $(wildcard bpf/*.h) \
+		tests/fuzz/fuzz.mk | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB)
 
 # Fuzz a fresh copy of the seeds, so what the fuzzer adds stays out of the

@@ -5,6 +5,9 @@
 corpus/sctp_packet/: whole SCTP packets (common header + chunks) shaped like
 what usrsctp sends over UDP, with a correct CRC32c, plus malformed ones.
 corpus/sack/: single SACK / NR-SACK chunks, no common header.
+corpus/icmp/: ICMP and ICMPv6 errors (and a few packets that are not errors)
+as the tc ingress program sees them, Ethernet frames and bare IP packets,
+quoting SCTP-over-UDP datagrams whole, cut, or past RFC 4884 extensions.
 
 The output is deterministic; the generated files are committed.  The script
 only writes its own file names, so inputs added by hand (a finding kept as a
@@ -188,6 +191,172 @@ def sacks():
     }
 
 
+# ---- IP, UDP, ICMP: the ingress program's packets --------------------------
+
+
+def inet_csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+SRC4, DST4, ROUTER4 = bytes([192, 0, 2, 1]), bytes([198, 51, 100, 7]), bytes([10, 9, 8, 7])
+SRC6 = bytes.fromhex("20010db8000000000000000000000001")
+DST6 = bytes.fromhex("20010db8000000010000000000000007")
+ROUTER6 = bytes.fromhex("20010db8ffff00000000000000000001")
+
+
+def ipv4(proto, payload, src, dst, ttl=64, tos=0, ip_id=0x4242, frag=0, opts=b"", tot=None):
+    ihl = 5 + len(opts) // 4
+    n = 4 * ihl + len(payload) if tot is None else tot
+    h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, tos, n, ip_id, frag, ttl, proto, 0,
+                              src, dst) + opts)
+    h[10:12] = struct.pack("!H", inet_csum(bytes(h)))
+    return bytes(h) + payload
+
+
+def ipv6(nh, payload, src, dst, hlim=64, tc=0, flow=0x12345, plen=None):
+    n = len(payload) if plen is None else plen
+    return struct.pack("!IHBB16s16s", 6 << 28 | tc << 20 | flow, n, nh, hlim, src, dst) + payload
+
+
+def udp(sport, dport, payload, src, dst, v6=False):
+    n = 8 + len(payload)
+    pseudo = src + dst + (struct.pack("!IxxxB", n, 17) if v6 else struct.pack("!xBH", 17, n))
+    c = inet_csum(pseudo + struct.pack("!HHHH", sport, dport, n, 0) + payload) or 0xFFFF
+    return struct.pack("!HHHH", sport, dport, n, c) + payload
+
+
+def ext6(nh, length8=0):
+    """A hop-by-hop / routing / destination options header of (length8 + 1) * 8 bytes."""
+    return struct.pack("!BB", nh, length8) + b"\1" + bytes([4 + 8 * length8]) + bytes(4 + 8 * length8)
+
+
+def frag6(nh, offset8, more, ident=0x7A11):
+    return struct.pack("!BxHI", nh, offset8 << 3 | more, ident)
+
+
+def sctp_data(chunks=None, sport=5000):
+    if chunks is None:
+        chunks = [data(TSN, 1, 0, text(32, 3))]
+    return packet(VTAG, chunks, sport=sport, dport=5001)
+
+
+def orig4(sctp=None, sport=5000, proto=17, **kw):
+    sctp = sctp_data() if sctp is None else sctp
+    body = udp(sport, 5001, sctp, SRC4, DST4) if proto == 17 else text(32, 9)
+    return ipv4(proto, body, SRC4, DST4, **kw)
+
+
+def orig6(sctp=None, sport=5000, exts=(), proto=17, **kw):
+    """exts: (type, bytes) in order; the last one's next header is UDP (or proto)."""
+    sctp = sctp_data() if sctp is None else sctp
+    body = udp(sport, 5001, sctp, SRC6, DST6, v6=True) if proto == 17 else text(32, 9)
+    nh = proto
+    for t, x in reversed(exts):
+        body = bytes([nh]) + x[1:] + body
+        nh = t
+    return ipv6(nh, body, SRC6, DST6, **kw)
+
+
+def icmp4(itype, code, quote, rest=b"\0\0\0\0", tot=None, ext=b""):
+    m = bytearray(struct.pack("!BBH", itype, code, 0) + rest + quote + ext)
+    m[2:4] = struct.pack("!H", inet_csum(bytes(m)))
+    return ipv4(1, bytes(m), ROUTER4, SRC4, ttl=63, tos=0xC0, tot=tot)
+
+
+def icmp6(itype, code, quote, rest=b"\0\0\0\0", plen=None, ext=b"", hbh=False):
+    m = bytearray(struct.pack("!BBH", itype, code, 0) + rest + quote + ext)
+    pseudo = ROUTER6 + SRC6 + struct.pack("!IxxxB", len(m), 58)
+    m[2:4] = struct.pack("!H", inet_csum(pseudo + bytes(m)))
+    if hbh:
+        return ipv6(0, ext6(58) + bytes(m), ROUTER6, SRC6, tc=0xE0, flow=0, plen=plen)
+    return ipv6(58, bytes(m), ROUTER6, SRC6, tc=0xE0, flow=0, plen=plen)
+
+
+def eth(l3, vlans=0):
+    etype = 0x86DD if l3[0] >> 4 == 6 else 0x0800
+    tpids = [0x88A8, 0x8100][-vlans:] if vlans else []
+    h = bytes([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0xFE])
+    types = tpids + [etype]
+    h += struct.pack("!H", types[0])
+    for i in range(vlans):
+        h += struct.pack("!HH", 200 + i, types[i + 1])
+    return h + l3
+
+
+def rfc4884(quote, words, unit):
+    """The original datagram field padded (or cut) to the length field, and an extension."""
+    n = words * unit
+    field = quote[:n] + bytes(max(0, n - len(quote)))
+    obj = struct.pack("!HBBI", 8, 1, 1, 0x12345 << 12 | 1 << 8 | 64)
+    hdr = bytearray(struct.pack("!BxH", 0x20, 0) + obj)
+    hdr[2:4] = struct.pack("!H", inet_csum(bytes(hdr)))
+    return field, bytes(hdr)
+
+
+def icmps():
+    o4, o6 = orig4(ttl=1), orig6(hlim=1)
+    long_sctp = sctp_data([data(TSN, 1, 0, text(200, 4))])
+    f4, x4 = rfc4884(orig4(long_sctp), 32, 4)
+    fs4, xs4 = rfc4884(o4, 32, 4)
+    f6, x6 = rfc4884(orig6(long_sctp), 16, 8)
+    first4 = orig4(frag=0x2000, ip_id=0x7A11)[:20 + 48]
+    later4 = orig4(frag=6, ip_id=0x7A11)[20 + 48:]
+    whole6 = orig6(exts=[(44, frag6(0, 0, 1))])
+    seeds = {
+        "v4_time_exceeded": eth(icmp4(11, 0, o4)),
+        "v4_quote_8": eth(icmp4(11, 0, orig4(ip_id=0xBEEF)[:28])),
+        "v4_quote_20": eth(icmp4(11, 0, o4[:40])),
+        "v4_quote_28": eth(icmp4(11, 0, o4[:48])),
+        "v4_frag_needed": eth(icmp4(3, 4, orig4(frag=0x4000), rest=struct.pack("!HH", 0, 1400))),
+        "v4_port_unreachable": eth(icmp4(3, 3, o4)),
+        "v4_param_problem": eth(icmp4(12, 0, o4, rest=b"\x08\0\0\0")),
+        "v4_rfc4884_ext": eth(icmp4(11, 0, f4, rest=b"\0\x20\0\0", ext=x4)),
+        "v4_rfc4884_padded": eth(icmp4(11, 0, fs4, rest=b"\0\x20\0\0", ext=xs4)),
+        "v4_rfc4884_past_end": eth(icmp4(11, 0, f4[:100], rest=b"\0\x20\0\0")),
+        "v4_vlan": eth(icmp4(11, 0, o4), vlans=1),
+        "v4_qinq": eth(icmp4(11, 0, o4), vlans=2),
+        "v4_bare": icmp4(11, 0, o4),
+        "v4_quote_options": eth(icmp4(11, 0, orig4(opts=b"\1\1\1\0"))),
+        "v4_first_fragment": eth(icmp4(11, 0, first4)),
+        "v4_later_fragment": eth(icmp4(11, 0, ipv4(17, later4, SRC4, DST4, frag=6, ip_id=0x7A11))),
+        "v4_quote_tcp": eth(icmp4(11, 0, orig4(proto=6))),
+        "v4_port_not_registered": eth(icmp4(11, 0, orig4(sctp_data(sport=6000), sport=6000))),
+        "v4_quote_idata": eth(icmp4(11, 0, orig4(sctp_data([idata(TSN, 1, 0, 51, text(32, 5), 3)])))),
+        "v4_quote_sack_first": eth(icmp4(11, 0, orig4(sctp_data([sack(TSN), data(TSN, 1, 0, b"x")])))),
+        "v4_quote_udp_4": eth(icmp4(11, 0, o4[:24])),
+        "v4_quote_ip_cut": eth(icmp4(11, 0, o4[:12])),
+        "v4_short_total_length": eth(icmp4(11, 0, o4))[:-10],
+        "v4_echo": eth(ipv4(1, struct.pack("!BBHHH", 8, 0, 0, 0x1D, 1) + o4, SRC4, ROUTER4)),
+        "v4_not_icmp": eth(o4),
+        "v6_time_exceeded": eth(icmp6(3, 0, o6)),
+        "v6_packet_too_big": eth(icmp6(2, 0, orig6(exts=[(60, ext6(0, 1))]),
+                                       rest=struct.pack("!I", 1280))),
+        "v6_unreachable_exts": eth(icmp6(1, 4, orig6(exts=[(0, ext6(0)), (43, ext6(0, 2))]))),
+        "v6_param_problem": eth(icmp6(4, 0, o6, rest=struct.pack("!I", 6))),
+        "v6_rfc4884_ext": eth(icmp6(3, 0, f6, rest=b"\x10\0\0\0", ext=x6)),
+        "v6_outer_hop_by_hop": eth(icmp6(3, 0, o6, hbh=True)),
+        "v6_vlan": eth(icmp6(3, 0, o6), vlans=1),
+        "v6_bare": icmp6(3, 0, o6),
+        "v6_first_fragment": eth(icmp6(3, 0, whole6[:40 + 8 + 48])),
+        "v6_later_fragment": eth(icmp6(3, 0, orig6(exts=[(44, frag6(0, 6, 0))])[:40 + 8 + 40])),
+        "v6_quote_sack_first": eth(icmp6(3, 0, orig6(sctp_data([sack(TSN), data(TSN, 1, 0, b"x")])))),
+        "v6_quote_cut_sctp": eth(icmp6(3, 0, o6[:40 + 8 + 8])),
+        "v6_quote_before_tsn": eth(icmp6(3, 0, o6[:40 + 8 + 18])),
+        "v6_quote_short_data": eth(icmp6(3, 0, orig6(sctp_data([chunk(0, 3, bytes(8))])))),
+        "v6_quote_jumbogram": eth(icmp6(3, 0, orig6(plen=0))),
+        "v6_port_not_registered": eth(icmp6(3, 0, orig6(sctp_data(sport=6000), sport=6000))),
+        "v6_quote_tcp": eth(icmp6(3, 0, orig6(proto=6))),
+        "v6_echo": eth(ipv6(58, struct.pack("!BBHHH", 128, 0, 0, 0x1D, 1) + o6, SRC6, ROUTER6)),
+        "v6_not_icmp": eth(o6),
+    }
+    return seeds
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     os.makedirs(d, exist_ok=True)
@@ -202,6 +371,7 @@ def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
     write(outdir, "sctp_packet", packets())
     write(outdir, "sack", sacks())
+    write(outdir, "icmp", icmps())
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ struct rec {
 	bool once;
 	uint64_t owner;
 	uint32_t expire_ms;
+	uint32_t ip_id;         /* SET(v): stamp IPv4 ID v */
 };
 
 enum action_kind {
@@ -67,7 +68,7 @@ struct case_table {
 };
 
 extern const struct case_table header_cases, chunk_cases, record_cases, not_ours_cases,
-	malformed_cases, fragment_cases;
+	malformed_cases, fragment_cases, ipid_cases;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define N_OF(type, ...) (sizeof((const type[]){ __VA_ARGS__ }) / sizeof(type))

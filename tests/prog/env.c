@@ -31,7 +31,10 @@ int env_open(struct env *e, const char **skip)
 	}
 	e->prog_l2 = bpf_program__fd(e->skel->progs.pmark_egress);
 	e->prog_l3 = bpf_program__fd(e->skel->progs.pmark_egress_l3);
+	e->prog_in_l2 = bpf_program__fd(e->skel->progs.pmark_ingress);
+	e->prog_in_l3 = bpf_program__fd(e->skel->progs.pmark_ingress_l3);
 	e->frags_fd = bpf_map__fd(e->skel->maps.pmark_frags);
+	e->quotes_fd = bpf_map__fd(e->skel->maps.pmark_quotes);
 	return 0;
 }
 
@@ -64,6 +67,29 @@ static int frags_clear(struct env *e)
 	return 0;
 }
 
+static int quotes_clear(struct env *e)
+{
+	struct pmark_quote_key k;
+
+	while (!bpf_map_get_next_key(e->quotes_fd, NULL, &k))
+		if (bpf_map_delete_elem(e->quotes_fd, &k))
+			return -errno;
+	return 0;
+}
+
+int env_quote_count(struct env *e)
+{
+	struct pmark_quote_key k, next, *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(e->quotes_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return errno == ENOENT ? n : -errno;
+}
+
 /* A case that failed between WRITE_BEGIN and WRITE_END must not hang the next flush. */
 static void writes_finish(struct env *e)
 {
@@ -84,6 +110,8 @@ int env_reset(struct env *e, const uint16_t *ports, size_t nports)
 	err = ports_clear(e);
 	if (!err)
 		err = frags_clear(e);
+	if (!err)
+		err = quotes_clear(e);
 	for (size_t i = 0; !err && i < nports; i++)
 		err = pmark_port_add(e->maps, ports[i]);
 	if (!err)
@@ -105,6 +133,10 @@ static int mark(struct env *e, const struct rec *r)
 	o.once = r->once;
 	o.owner = r->owner;
 	o.expire_ms = r->expire_ms;
+	if (is_set(r->ip_id)) {
+		o.stamp_id = true;
+		o.ip_id = (uint16_t)set_value(r->ip_id);
+	}
 	return pmark_mark(e->maps, r->vtag ? r->vtag : VTAG, r->tsn, &o);
 }
 
@@ -184,7 +216,7 @@ int env_counters(struct env *e, uint64_t out[PMARK_CNT_MAX])
 	return n < 0 ? n : 0;
 }
 
-int env_run(struct env *e, const struct pkt *in, uint8_t *out, size_t *out_len, uint32_t *retval)
+static int run_prog(int fd, const struct pkt *in, uint8_t *out, size_t *out_len, uint32_t *retval)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = in->b,
@@ -193,11 +225,21 @@ int env_run(struct env *e, const struct pkt *in, uint8_t *out, size_t *out_len, 
 		.data_size_out = PKT_MAX,
 		.repeat = 1,
 	);
-	int fd = in->eth ? e->prog_l2 : e->prog_l3;
 
 	if (bpf_prog_test_run_opts(fd, &opts))
 		return -errno;
 	*out_len = opts.data_size_out;
 	*retval = opts.retval;
 	return 0;
+}
+
+int env_run(struct env *e, const struct pkt *in, uint8_t *out, size_t *out_len, uint32_t *retval)
+{
+	return run_prog(in->eth ? e->prog_l2 : e->prog_l3, in, out, out_len, retval);
+}
+
+int env_run_ingress(struct env *e, const struct pkt *in, uint8_t *out, size_t *out_len,
+		    uint32_t *retval)
+{
+	return run_prog(in->eth ? e->prog_in_l2 : e->prog_in_l3, in, out, out_len, retval);
 }

@@ -15,7 +15,8 @@ struct env {
 	struct pmark_bpf *skel;
 	struct pmark_maps *maps;
 	int prog_l2, prog_l3;       /* pmark_egress, pmark_egress_l3 */
-	int frags_fd;
+	int prog_in_l2, prog_in_l3; /* pmark_ingress, pmark_ingress_l3 */
+	int frags_fd, quotes_fd;
 };
 
 /*
@@ -25,7 +26,7 @@ struct env {
 int env_open(struct env *e, const char **skip);
 void env_close(struct env *e);
 
-/* No records, no remembered fragments, only these ports registered, counters at 0. */
+/* No records, no remembered fragments or quotes, only these ports registered, counters at 0. */
 int env_reset(struct env *e, const uint16_t *ports, size_t nports);
 
 /* Does one table action; on failure writes why to diag and returns false. */
@@ -35,5 +36,11 @@ int env_counters(struct env *e, uint64_t out[PMARK_CNT_MAX]);
 
 /* One BPF_PROG_TEST_RUN; packets without Ethernet go to pmark_egress_l3.  Returns 0 or -errno. */
 int env_run(struct env *e, const struct pkt *in, uint8_t *out, size_t *out_len, uint32_t *retval);
+/* The same through the ingress programs. */
+int env_run_ingress(struct env *e, const struct pkt *in, uint8_t *out, size_t *out_len,
+		    uint32_t *retval);
+
+/* Entries in the quotes map, or -errno. */
+int env_quote_count(struct env *e);
 
 #endif /* TEST_ENV_H */

@@ -15,6 +15,10 @@ static void expect_ipv4(uint8_t *ip, const struct want *w)
 		ip[6] |= 0x40;
 	else if (w->df == DF_OFF)
 		ip[6] &= ~0x40;
+	if (is_set(w->ip_id)) {
+		ip[4] = (uint8_t)(set_value(w->ip_id) >> 8);
+		ip[5] = (uint8_t)set_value(w->ip_id);
+	}
 	check = ipv4_header_csum(ip, (ip[0] & 0x0f) * 4u);
 	ip[10] = check >> 8;
 	ip[11] = check & 0xff;
@@ -35,7 +39,7 @@ static void expect_ipv6(uint8_t *ip, const struct want *w)
 void expect_packet(const struct pkt *in, const struct want *w, struct pkt *exp)
 {
 	*exp = *in;
-	if (!w->ttl && !is_set(w->tos) && w->df == DF_SAME)
+	if (!w->ttl && !is_set(w->tos) && w->df == DF_SAME && !is_set(w->ip_id))
 		return;
 	if (in->ipv6)
 		expect_ipv6(exp->b + in->at[AT_IP], w);

@@ -19,6 +19,7 @@ struct want {
 	uint8_t ttl;            /* IPv4 TTL / IPv6 hop limit */
 	uint32_t tos;           /* SET(v): IPv4 TOS / IPv6 traffic class becomes v */
 	enum want_df df;        /* IPv4 only */
+	uint32_t ip_id;         /* SET(v): IPv4 ID becomes v */
 };
 
 void expect_packet(const struct pkt *in, const struct want *w, struct pkt *exp);

@@ -102,7 +102,8 @@ static void put_ipv4(struct pkt *p, const struct pkt_spec *s)
 	ip = put(p, 20 + opt_len);
 	ip[0] = 0x45 + s->ip_opt_words;
 	ip[1] = s->tos;
-	wr16(ip + 4, s->frag.part != WHOLE ? (uint16_t)s->frag.id : 0x4242);
+	wr16(ip + 4, s->frag.part != WHOLE ? (uint16_t)s->frag.id :
+		     is_set(s->ip_id) ? (uint16_t)set_value(s->ip_id) : 0x4242);
 	wr16(ip + 6, s->df ? 0x4000 : 0);
 	ip[8] = s->ttl ? s->ttl : 64;
 	ip[9] = l4_proto(s);

@@ -79,6 +79,7 @@ struct pkt_spec {
 		uint32_t id;            /* IPv4 IP ID / IPv6 identification */
 		uint16_t first_len;     /* IP payload bytes in the first fragment; 0: 48 */
 	} frag;
+	uint32_t ip_id;         /* SET(v): IPv4 ID of a whole datagram; 0: 0x4242 (fragments: frag.id) */
 	uint16_t sport, dport;  /* 0: SPORT, DPORT */
 	uint32_t vtag;          /* 0: VTAG */
 	const struct chunk *chunks;   /* NULL: one DATA chunk carrying TSN */

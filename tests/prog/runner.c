@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * test_prog: runs the pmark tc program in the kernel (BPF_PROG_TEST_RUN) on
- * crafted packets and checks every output byte and every counter.  TAP on
- * stdout; exit 0 when all pass, 1 when one fails, 4 when it cannot run here.
+ * test_prog: runs the pmark tc programs in the kernel (BPF_PROG_TEST_RUN) on
+ * crafted packets and checks every output byte and every counter, and for
+ * the ingress program the quotes it stores.  TAP on stdout; exit 0 when all
+ * pass, 1 when one fails, 4 when it cannot run here.
  *
  * Usage: test_prog [SUBSTRING]   only the cases whose name contains SUBSTRING
  */
@@ -12,13 +13,14 @@
 #include "cases.h"
 #include "env.h"
 #include "expect.h"
+#include "ingress.h"
 #include "pkt.h"
 
 #define TC_ACT_OK 0
 
 static const struct case_table *const tables[] = {
 	&header_cases, &chunk_cases, &record_cases, &not_ours_cases, &malformed_cases,
-	&fragment_cases,
+	&fragment_cases, &ipid_cases,
 };
 
 static void print_counters(FILE *diag, const char *label, const uint64_t *c)
@@ -125,9 +127,42 @@ static bool run_case(struct env *e, const struct prog_case *c, FILE *diag)
 	return true;
 }
 
-static bool selected(const struct prog_case *c, const char *filter)
+static bool selected(const char *name, const char *filter)
 {
-	return !filter || strstr(c->name, filter);
+	return !filter || strstr(name, filter);
+}
+
+/* Runs one case with its diagnostics collected, then prints its TAP line. */
+static bool report(size_t number, const char *name, bool (*run)(struct env *, const void *, FILE *),
+		   struct env *e, const void *c)
+{
+	char *diag_text = NULL;
+	size_t diag_len = 0;
+	FILE *diag = open_memstream(&diag_text, &diag_len);
+	bool ok;
+
+	if (!diag) {
+		printf("Bail out! out of memory\n");
+		exit(1);
+	}
+	ok = run(e, c, diag);
+	fclose(diag);
+	/* Diagnostics go after the verdict line. */
+	printf("%sok %zu - %s\n", ok ? "" : "not ", number, name);
+	if (!ok)
+		fputs(diag_text, stdout);
+	free(diag_text);
+	return ok;
+}
+
+static bool run_egress(struct env *e, const void *c, FILE *diag)
+{
+	return run_case(e, c, diag);
+}
+
+static bool run_ingress(struct env *e, const void *c, FILE *diag)
+{
+	return run_ingress_case(e, c, diag);
 }
 
 int main(int argc, char **argv)
@@ -150,32 +185,23 @@ int main(int argc, char **argv)
 	}
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
 		for (size_t i = 0; i < tables[t]->n; i++)
-			planned += selected(&tables[t]->cases[i], filter);
+			planned += selected(tables[t]->cases[i].name, filter);
+	for (size_t i = 0; i < ingress_cases.n; i++)
+		planned += selected(ingress_cases.cases[i].name, filter);
 	printf("1..%zu\n", planned);
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
 		for (size_t i = 0; i < tables[t]->n; i++) {
 			const struct prog_case *c = &tables[t]->cases[i];
-			char *diag_text = NULL;
-			size_t diag_len = 0;
-			FILE *diag;
-			bool ok;
 
-			if (!selected(c, filter))
-				continue;
-			/* Diagnostics go after the verdict line, so collect them first. */
-			diag = open_memstream(&diag_text, &diag_len);
-			if (!diag) {
-				printf("Bail out! out of memory\n");
-				return 1;
-			}
-			ok = run_case(&e, c, diag);
-			fclose(diag);
-			printf("%sok %zu - %s\n", ok ? "" : "not ", ++number, c->name);
-			if (!ok)
-				fputs(diag_text, stdout);
-			free(diag_text);
-			failed += !ok;
+			if (selected(c->name, filter))
+				failed += !report(++number, c->name, run_egress, &e, c);
 		}
+	}
+	for (size_t i = 0; i < ingress_cases.n; i++) {
+		const struct ingress_case *c = &ingress_cases.cases[i];
+
+		if (selected(c->name, filter))
+			failed += !report(++number, c->name, run_ingress, &e, c);
 	}
 	env_close(&e);
 	if (failed)

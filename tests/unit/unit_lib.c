@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Unit tests of pure userspace C: serial-number arithmetic, option checks,
- * the packet parser compiled for userspace, and the slot sequence lock under
- * concurrent writers.  TAP output; needs no privileges.
+ * the IP ID option from options to slot and back, the packet parser
+ * compiled for userspace, and the slot sequence lock under concurrent
+ * writers.  TAP output; needs no privileges.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -59,6 +60,33 @@ static void test_opts(void)
 	o.tos = PMARK_LEAVE;
 	o.df = 7;
 	check(pmark_opts_validate(&o, NULL) == -EINVAL, "opts: unknown df refused");
+}
+
+/* IP ID: a record of its own, in the slot flags and field, and read back as written. */
+static void test_ip_id(void)
+{
+	struct pmark_opts o = PMARK_OPTS_INIT, back;
+	struct pmark_slot s = { 0 };
+	struct pmark_record r;
+	uint8_t ttl, tos, mask, flags;
+
+	o.stamp_id = true;
+	o.ip_id = 0;
+	check(pmark_opts_validate(&o, NULL) == 0, "ip id: a record with only an IP ID (even 0) is accepted");
+	flags = pmark_opts_fields(&o, &ttl, &tos, &mask);
+	check(flags == PMARK_F_IPID, "ip id: the option sets PMARK_F_IPID and nothing else");
+	o.ip_id = 0xbeef;
+	o.ttl = 3;
+	flags = pmark_opts_fields(&o, &ttl, &tos, &mask);
+	check(pmark_slot_write(&s, 7, 9, PMARK_F_VALID | flags, ttl, tos, mask, o.ip_id, 0, 0) == 0 &&
+	      s.ip_id == 0xbeef && (s.flags & PMARK_F_IPID), "ip id: written into the slot");
+	pmark_record_from_slot(&s, 2, 0, &r);
+	back = r.opts;
+	check(back.stamp_id && back.ip_id == 0xbeef && back.ttl == 3, "ip id: read back from the slot");
+	s.flags &= ~PMARK_F_IPID;
+	pmark_record_from_slot(&s, 2, 0, &r);
+	check(!r.opts.stamp_id && r.opts.ip_id == 0,
+	      "ip id: a slot without the flag reads back without an ID, whatever the field holds");
 }
 
 /* Ethernet + IPv4 + UDP 5000 + SCTP common header + DATA chunk (TSN 0x01020304). */
@@ -171,6 +199,7 @@ int main(void)
 	printf("TAP version 13\n");
 	test_serial();
 	test_opts();
+	test_ip_id();
 	test_parser();
 	test_seqlock();
 	test_stale_writer();

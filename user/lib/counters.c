@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The tc program's per-CPU counters: names, meanings, sums. */
+/* The tc programs' per-CPU counters: names, meanings, sums. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +32,11 @@ static const struct {
 	[PMARK_CNT_TRUNCATED] = { "truncated", "packet ends inside a header; passed unchanged" },
 	[PMARK_CNT_WALK_LIMIT] = { "walk_limit", "DATA chunk or UDP header beyond the walk bounds (chunks, extension headers); passed unchanged" },
 	[PMARK_CNT_PULLED] = { "pulled", "headers were not in linear data; pulled once" },
+	[PMARK_CNT_IPID_SET] = { "ipid_set", "IPv4 ID written (unfragmented datagrams only)" },
+	[PMARK_CNT_ICMP_SEEN] = { "icmp_seen", "ingress: ICMP / ICMPv6 errors received" },
+	[PMARK_CNT_ICMP_QUOTED] = { "icmp_quoted", "ingress: errors quoting a registered port, kept in quotes" },
+	[PMARK_CNT_ICMP_NOT_OURS] = { "icmp_not_ours", "ingress: errors quoting another protocol or port, or no DATA chunk (IPv6)" },
+	[PMARK_CNT_ICMP_MALFORMED] = { "icmp_malformed", "ingress: error or quote truncated or with inconsistent lengths" },
 };
 
 int pmark_counter_count(void)

@@ -94,6 +94,7 @@ static struct pmark_maps *maps_alloc(void)
 	if (!m)
 		return NULL;
 	m->slots_fd = m->rings_fd = m->ports_fd = m->counters_fd = m->config_fd = -1;
+	m->quotes_fd = -ENOENT;
 	pthread_mutex_init(&m->lock, NULL);
 	return m;
 }
@@ -103,6 +104,41 @@ static struct pmark_maps *fail(struct pmark_maps *m, int err)
 	pmark_close(m);
 	errno = -err;
 	return NULL;
+}
+
+/*
+ * The quotes map is optional: a pin root loaded before the ingress program
+ * existed has none, and the records work without it.  Its absence (or a
+ * layout of another ABI) is kept as a negative errno for pmark_quote_lookup.
+ */
+static int quotes_check(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.key_size != sizeof(struct pmark_quote_key) ||
+	    info.value_size != sizeof(struct pmark_quote))
+		return -EPROTO;
+	return fd;
+}
+
+static int quotes_open(const char *root)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	char path[PATH_MAX];
+	int fd, err = pmark_pin_path(path, sizeof(path), root, PMARK_PIN_QUOTES);
+
+	if (err)
+		return err;
+	fd = bpf_obj_get_opts(path, &opts);
+	if (fd < 0)
+		return -errno;
+	err = quotes_check(fd);
+	if (err < 0)
+		close(fd);
+	return err;
 }
 
 struct pmark_maps *pmark_open(const char *pin_root)
@@ -141,6 +177,7 @@ struct pmark_maps *pmark_open(const char *pin_root)
 	err = maps_map(m);
 	if (err)
 		return fail(m, err);
+	m->quotes_fd = quotes_open(m->root);
 	return m;
 }
 
@@ -160,6 +197,13 @@ struct pmark_maps *pmark_open_fds(const struct pmark_map_fds *fds, const char *r
 	if (m->slots_fd < 0 || m->rings_fd < 0 || m->ports_fd < 0 ||
 	    m->counters_fd < 0 || m->config_fd < 0)
 		return fail(m, -errno);
+	if (fds->quotes > 0) {
+		int fd = dup(fds->quotes);
+
+		m->quotes_fd = fd < 0 ? -errno : quotes_check(fd);
+		if (fd >= 0 && m->quotes_fd < 0)
+			close(fd);
+	}
 	err = maps_map(m);
 	if (err)
 		return fail(m, err);
@@ -184,6 +228,8 @@ void pmark_close(struct pmark_maps *m)
 	for (i = 0; i < 5; i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
+	if (m->quotes_fd >= 0)
+		close(m->quotes_fd);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

@@ -11,6 +11,7 @@
 struct pmark_maps {
 	char root[PATH_MAX];         /* pin root actually used */
 	int slots_fd, rings_fd, ports_fd, counters_fd, config_fd;
+	int quotes_fd;               /* read-only; a negative errno when unavailable (optional) */
 	struct pmark_slot *slots;    /* mmap of the slots array */
 	size_t slots_len;
 	struct pmark_ring *rings;    /* mmap of the ring table */
@@ -34,6 +35,7 @@ struct pmark_assoc {
 /* Fds of maps the caller already has (a freshly loaded skeleton, a test). */
 struct pmark_map_fds {
 	int slots, rings, ports, counters, config;
+	int quotes;                  /* optional: <= 0 for none (0: left out of an initializer) */
 };
 struct pmark_maps *pmark_open_fds(const struct pmark_map_fds *fds, const char *root);
 

@@ -58,6 +58,7 @@ static inline struct pmark_maps *pmark_skel_maps(struct pmark_bpf *skel)
 		.ports = bpf_map__fd(skel->maps.pmark_ports),
 		.counters = bpf_map__fd(skel->maps.pmark_counters),
 		.config = bpf_map__fd(skel->maps.pmark_config),
+		.quotes = bpf_map__fd(skel->maps.pmark_quotes),
 	};
 
 	return pmark_open_fds(&fds, NULL);

@@ -26,8 +26,9 @@ int pmark_opts_validate(const struct pmark_opts *o, const char **why)
 		msg = "tos has bits outside its mask";
 	else if (o->df != PMARK_DF_LEAVE && o->df != PMARK_DF_SET && o->df != PMARK_DF_CLEAR)
 		msg = "df must be leave, set or clear";
-	else if (o->ttl == PMARK_LEAVE && o->tos == PMARK_LEAVE && o->df == PMARK_DF_LEAVE)
-		msg = "the record changes nothing: give a ttl, a tos or a df";
+	else if (o->ttl == PMARK_LEAVE && o->tos == PMARK_LEAVE && o->df == PMARK_DF_LEAVE &&
+		 !o->stamp_id)
+		msg = "the record changes nothing: give a ttl, a tos, a df or an ip id";
 	if (why)
 		*why = msg;
 	return msg ? -EINVAL : 0;

@@ -145,6 +145,8 @@ void pmark_record_from_slot(const struct pmark_slot *s, uint32_t ring, uint64_t 
 	o.df = s->flags & PMARK_F_DF_SET ? PMARK_DF_SET :
 	       s->flags & PMARK_F_DF_CLEAR ? PMARK_DF_CLEAR : PMARK_DF_LEAVE;
 	o.once = s->flags & PMARK_F_ONCE;
+	o.stamp_id = s->flags & PMARK_F_IPID;
+	o.ip_id = o.stamp_id ? s->ip_id : 0;
 	o.owner = s->owner;
 	memset(r, 0, sizeof(*r));
 	r->vtag = s->vtag;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* attach / detach: the program on devices' clsact egress hooks. */
+/*
+ * attach: the marker on a device's clsact egress hook and, unless
+ * --no-ingress, the ICMP error reader on its ingress hook.
+ */
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -17,13 +18,6 @@
 #include "pmark_abi.h"
 #include "pmark_int.h"
 #include "tc.h"
-
-static int need_root(const struct ctl *c)
-{
-	if (geteuid() == 0)
-		return 0;
-	return fail(c, "needs root (loading and attaching BPF programs takes CAP_BPF and CAP_NET_ADMIN)");
-}
 
 /* Whether frames on the device start with an Ethernet header. */
 static int link_has_l2(const char *dev, bool *l2)
@@ -67,7 +61,8 @@ static int parse_pow2(const char *s, uint32_t min, uint32_t max, uint32_t *shift
 	return 0;
 }
 
-static void record_dev(struct pins *p, int ifindex, const char *dev, bool created, uint32_t id)
+static void record_dev(struct pins *p, int ifindex, const char *dev, bool created, uint32_t id,
+		       bool ingress)
 {
 	struct pmark_dev_key key = { .netns_ino = netns_self(), .ifindex = ifindex };
 	struct pmark_dev val = { 0 };
@@ -77,289 +72,228 @@ static void record_dev(struct pins *p, int ifindex, const char *dev, bool create
 	if (!bpf_map_lookup_elem(p->devs_fd, &key, &old) && (old.flags & PMARK_DEV_CREATED_QDISC))
 		created = true;
 	snprintf(val.ifname, sizeof(val.ifname), "%s", dev);
-	val.flags = created ? PMARK_DEV_CREATED_QDISC : 0;
+	val.flags = (created ? PMARK_DEV_CREATED_QDISC : 0) | (ingress ? PMARK_DEV_INGRESS : 0);
 	val.prog_id = id;
 	bpf_map_update_elem(p->devs_fd, &key, &val, BPF_ANY);
 }
 
-int cmd_attach(struct ctl *c, int argc, char **argv)
+struct attach_args {
+	const char *dev, *group;
+	uint32_t ring_shift, rings;
+	bool geometry_given, no_ingress;
+};
+
+static int parse_args(struct ctl *c, int argc, char **argv, struct attach_args *a)
 {
-	uint32_t ring_shift = PMARK_DEFAULT_RING_SHIFT, rings = PMARK_DEFAULT_RINGS, cur_id, id;
-	bool geometry_given = false;
-	const char *dev = NULL, *group = NULL;
-	bool l2 = true, created = false, opened_parent;
-	struct group *gr = NULL;
-	struct pins p;
-	int ifindex, err, prog_fd;
-
+	a->ring_shift = PMARK_DEFAULT_RING_SHIFT;
+	a->rings = PMARK_DEFAULT_RINGS;
 	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "--group") || !strcmp(a, "--rings") || !strcmp(a, "--ring-size")) {
+		if (!strcmp(arg, "--no-ingress")) {
+			a->no_ingress = true;
+		} else if (!strcmp(arg, "--group") || !strcmp(arg, "--rings") || !strcmp(arg, "--ring-size")) {
 			if (!val)
-				return usage_error(c, "%s needs a value", a);
+				return usage_error(c, "%s needs a value", arg);
 			i++;
-			geometry_given |= strcmp(a, "--group") != 0;
-			if (!strcmp(a, "--group")) {
-				group = val;
-			} else if (!strcmp(a, "--rings")) {
+			a->geometry_given |= strcmp(arg, "--group") != 0;
+			if (!strcmp(arg, "--group")) {
+				a->group = val;
+			} else if (!strcmp(arg, "--rings")) {
 				uint64_t v;
 
 				if (parse_u64(val, PMARK_MAX_RINGS, &v) || v == 0 || (v & (v - 1)))
 					return usage_error(c, "--rings %s: must be a power of two in 1..%d", val,
 							   PMARK_MAX_RINGS);
-				rings = (uint32_t)v;
-			} else if (parse_pow2(val, 16, 1U << PMARK_MAX_RING_SHIFT, &ring_shift)) {
+				a->rings = (uint32_t)v;
+			} else if (parse_pow2(val, 16, 1U << PMARK_MAX_RING_SHIFT, &a->ring_shift)) {
 				return usage_error(c, "--ring-size %s: must be a power of two in 16..%u", val,
 						   1U << PMARK_MAX_RING_SHIFT);
 			}
-		} else if (a[0] == '-' || dev) {
-			return usage_error(c, "unknown argument '%s'", a);
+		} else if (arg[0] == '-' || a->dev) {
+			return usage_error(c, "unknown argument '%s'", arg);
 		} else {
-			dev = a;
+			a->dev = arg;
 		}
 	}
-	if (!dev)
+	if (!a->dev)
 		return usage_error(c, "give the device: pmarkctl attach DEV");
-	if ((uint64_t)rings << ring_shift > PMARK_MAX_SLOTS)
-		return usage_error(c, "--rings %u x --ring-size %u: more than %u records in all", rings,
-				   1U << ring_shift, PMARK_MAX_SLOTS);
-	err = need_root(c);
+	if ((uint64_t)a->rings << a->ring_shift > PMARK_MAX_SLOTS)
+		return usage_error(c, "--rings %u x --ring-size %u: more than %u records in all", a->rings,
+				   1U << a->ring_shift, PMARK_MAX_SLOTS);
+	return 0;
+}
+
+/* 0, or 1 after printing why the loaded geometry differs from the one asked for. */
+static int check_geometry(struct ctl *c, const struct attach_args *a)
+{
+	struct pmark_maps *m = pmark_open(c->pin_root);
+	bool same = m && pmark_ring_count(m) == a->rings && pmark_ring_size(m) == 1U << a->ring_shift;
+	int rc = 0;
+
+	if (m && !same)
+		rc = fail(c, "%s: already loaded with %u rings of %u; pmarkctl detach --all to change",
+			  a->dev, pmark_ring_count(m), pmark_ring_size(m));
+	pmark_close(m);
+	return rc;
+}
+
+/* What is on the device's two hooks now, and what attach is to put there. */
+struct hooks {
+	int ifindex;
+	bool l2;
+	int fd, in_fd;          /* in_fd -1: no ingress program to attach */
+	uint32_t id, in_id;
+	uint32_t cur, cur_in;   /* program ids of the filters at pmark's handle now */
+	bool created;
+};
+
+/* Put the filters in place; a failure on ingress undoes what this call did on egress. */
+static int attach_hooks(struct ctl *c, const struct pins *p, const struct attach_args *a,
+			struct hooks *h)
+{
+	bool created_in = false;
+	int err = 0;
+
+	if (h->cur != h->id)
+		err = tc_attach(h->ifindex, false, h->fd, &h->created);
+	if (err)
+		return fail(c, "%s: attaching to clsact egress: %s", a->dev, strerror(-err));
+	if (h->in_fd >= 0 && h->cur_in != h->in_id) {
+		err = tc_attach(h->ifindex, true, h->in_fd, &created_in);
+		if (err) {
+			if (!h->cur)
+				tc_detach(h->ifindex, false);
+			if (h->created && tc_filter_count(h->ifindex) == 0)
+				tc_qdisc_destroy(h->ifindex);
+			return fail(c, "%s: attaching to clsact ingress: %s (--no-ingress attaches the "
+				    "marker alone)", a->dev, strerror(-err));
+		}
+		h->created |= created_in;
+	} else if (h->in_fd < 0 && pins_ingress_prog(p, h->cur_in)) {
+		err = tc_detach(h->ifindex, true);      /* --no-ingress: the device ends as asked */
+		if (err)
+			return fail(c, "%s: detaching from clsact ingress: %s", a->dev, strerror(-err));
+	}
+	return 0;
+}
+
+static int read_hooks(struct ctl *c, const struct pins *p, const struct attach_args *a,
+		      struct hooks *h)
+{
+	int err = tc_query(h->ifindex, false, &h->cur);
+
+	if (!err)
+		err = tc_query(h->ifindex, true, &h->cur_in);
+	if (err)
+		return fail(c, "%s: reading its clsact filters: %s", a->dev, strerror(-err));
+	if (h->cur && !pins_egress_prog(p, h->cur))
+		return fail(c, "%s: the pmark filter there runs prog %u of another pin root; "
+			    "detach it there first", a->dev, h->cur);
+	if (h->in_fd >= 0 && h->cur_in && !pins_ingress_prog(p, h->cur_in))
+		return fail(c, "%s: the pmark ingress filter there runs prog %u of another pin root; "
+			    "detach it there first", a->dev, h->cur_in);
+	return 0;
+}
+
+static void report(const struct ctl *c, const struct pins *p, const struct attach_args *a,
+		   const struct hooks *h, bool already)
+{
+	const char *root = pmark_pin_root_requested(c->pin_root);
+
+	if (c->json) {
+		printf("{\"device\":");
+		json_str(a->dev);
+		printf(",\"ifindex\":%d,\"prog_id\":%u,\"ingress_prog_id\":", h->ifindex, h->id);
+		if (h->in_fd >= 0)
+			printf("%u", h->in_id);
+		else
+			printf("null");
+		printf(",\"already_attached\":%s,\"created_qdisc\":%s,\"pin_root\":",
+		       already ? "true" : "false", h->created ? "true" : "false");
+		json_str(root);
+		printf(",\"pin_path\":");
+		json_str(p->root);
+		printf("}\n");
+		return;
+	}
+	printf("%s: %s (prog %u", a->dev, already ? "already attached" : "attached", h->id);
+	if (h->in_fd >= 0)
+		printf(", ingress prog %u", h->in_id);
+	printf("%s, pins %s)\n", h->l2 ? "" : ", bare IP", root);
+}
+
+int cmd_attach(struct ctl *c, int argc, char **argv)
+{
+	struct attach_args a = { 0 };
+	struct hooks h = { 0 };
+	struct group *gr = NULL;
+	bool opened_parent, already;
+	struct pins p;
+	int err;
+
+	err = parse_args(c, argc, argv, &a);
+	if (!err)
+		err = need_root(c);
 	if (err)
 		return err;
-	ifindex = (int)if_nametoindex(dev);
-	if (!ifindex)
-		return fail(c, "%s: no such device", dev);
-	err = link_has_l2(dev, &l2);
+	h.ifindex = (int)if_nametoindex(a.dev);
+	if (!h.ifindex)
+		return fail(c, "%s: no such device", a.dev);
+	err = link_has_l2(a.dev, &h.l2);
 	if (err == -EPROTONOSUPPORT)
-		return fail(c, "%s: link type not supported (Ethernet-like or bare IP devices only)", dev);
+		return fail(c, "%s: link type not supported (Ethernet-like or bare IP devices only)", a.dev);
 	if (err)
-		return fail(c, "%s: %s", dev, strerror(-err));
-	if (group) {
+		return fail(c, "%s: %s", a.dev, strerror(-err));
+	if (a.group) {
 		errno = 0;
-		gr = getgrnam(group);
+		gr = getgrnam(a.group);
 		if (!gr)
-			return fail(c, "--group %s: no such group", group);
+			return fail(c, "--group %s: no such group", a.group);
 	}
 
-	err = pins_open(c->pin_root, true, ring_shift, rings, &p);
+	err = pins_open(c->pin_root, true, a.ring_shift, a.rings, &p);
 	if (err == -EPROTO)
 		err = fail(c, "the pins under %s belong to another pmark version: "
 			   "pmarkctl detach --all, then attach", pmark_pin_root_requested(c->pin_root));
 	else if (err == -ENOTDIR)
 		err = fail(c, "%s: the pin root is not on a bpf filesystem", pmark_pin_root_requested(c->pin_root));
 	else if (err)
-		err = fail(c, "%s: loading the program: %s", dev, strerror(-err));
+		err = fail(c, "%s: loading the program: %s", a.dev, strerror(-err));
+	if (!err && a.geometry_given)
+		err = check_geometry(c, &a);
 	if (err) {
 		pins_close(&p);
 		return err;
 	}
-	if (geometry_given) {
-		struct pmark_maps *m = pmark_open(c->pin_root);
-		bool same = m && pmark_ring_count(m) == rings && pmark_ring_size(m) == 1U << ring_shift;
-
-		if (m && !same)
-			fail(c, "%s: already loaded with %u rings of %u; pmarkctl detach --all to change",
-			     dev, pmark_ring_count(m), pmark_ring_size(m));
-		pmark_close(m);
-		if (m && !same) {
-			pins_close(&p);
-			return 1;
-		}
-	}
-	prog_fd = l2 ? p.prog_fd : p.prog_l3_fd;
-	id = l2 ? p.prog_id : p.prog_l3_id;
-	err = tc_query(ifindex, &cur_id);
-	if (!err && cur_id && cur_id != p.prog_id && cur_id != p.prog_l3_id) {
-		pins_close(&p);
-		return fail(c, "%s: the pmark filter there runs prog %u of another pin root; "
-			    "detach it there first", dev, cur_id);
-	}
-	if (!err && cur_id != id)
-		err = tc_attach(ifindex, prog_fd, &created);
+	h.fd = h.l2 ? p.prog_fd : p.prog_l3_fd;
+	h.id = h.l2 ? p.prog_id : p.prog_l3_id;
+	h.in_fd = a.no_ingress ? -1 : h.l2 ? p.prog_in_fd : p.prog_in_l3_fd;
+	h.in_id = h.l2 ? p.prog_in_id : p.prog_in_l3_id;
+	if (!a.no_ingress && h.in_fd < 0)
+		fprintf(stderr, "pmarkctl: attach: %s: no ingress program under %s (loaded by an older "
+			"pmarkctl): ICMP errors are not read; pmarkctl detach --all, then attach, to "
+			"add it\n", a.dev, pmark_pin_root_requested(c->pin_root));
+	err = read_hooks(c, &p, &a, &h);
+	already = h.cur == h.id && (h.in_fd >= 0 ? h.cur_in == h.in_id : !pins_ingress_prog(&p, h.cur_in));
+	if (!err)
+		err = attach_hooks(c, &p, &a, &h);
 	if (err) {
 		pins_close(&p);
-		return fail(c, "%s: attaching to clsact egress: %s", dev, strerror(-err));
+		return err;
 	}
-	record_dev(&p, ifindex, dev, created, id);
+	record_dev(&p, h.ifindex, a.dev, h.created, h.id, h.in_fd >= 0);
 	if (gr) {
 		err = pins_grant_group(&p, gr->gr_gid, &opened_parent);
 		if (err) {
 			pins_close(&p);
-			return fail(c, "--group %s: %s", group, strerror(-err));
+			return fail(c, "--group %s: %s", a.group, strerror(-err));
 		}
 		if (opened_parent)
 			fprintf(stderr, "pmarkctl: attach: made the bpffs root searchable (o+x) so group %s "
-				"can reach %s\n", group, pmark_pin_root_requested(c->pin_root));
+				"can reach %s\n", a.group, pmark_pin_root_requested(c->pin_root));
 	}
-	if (c->json) {
-		printf("{\"device\":");
-		json_str(dev);
-		printf(",\"ifindex\":%d,\"prog_id\":%u,\"already_attached\":%s,\"created_qdisc\":%s,"
-		       "\"pin_root\":", ifindex, id, cur_id == id ? "true" : "false",
-		       created ? "true" : "false");
-		json_str(pmark_pin_root_requested(c->pin_root));
-		printf(",\"pin_path\":");
-		json_str(p.root);
-		printf("}\n");
-	} else if (cur_id == id) {
-		printf("%s: already attached (prog %u, pins %s)\n", dev, id, pmark_pin_root_requested(c->pin_root));
-	} else {
-		printf("%s: attached (prog %u%s, pins %s)\n", dev, id, l2 ? "" : ", bare IP", pmark_pin_root_requested(c->pin_root));
-	}
+	report(c, &p, &a, &h, already);
 	pins_close(&p);
 	return 0;
-}
-
-/* Remove our filter from ifindex in the current namespace, and the qdisc if ours and empty. */
-static int detach_here(int ifindex, const struct pmark_dev *rec, bool *removed_qdisc)
-{
-	int err = tc_detach(ifindex);
-
-	*removed_qdisc = false;
-	if (err)
-		return err;
-	if (rec && (rec->flags & PMARK_DEV_CREATED_QDISC) && tc_filter_count(ifindex) == 0) {
-		err = tc_qdisc_destroy(ifindex);
-		*removed_qdisc = !err;
-	}
-	return err;
-}
-
-static int detach_one(struct ctl *c, const char *dev)
-{
-	struct pmark_dev_key key = { .netns_ino = netns_self() };
-	struct pmark_dev rec;
-	bool have_rec, removed_qdisc;
-	uint32_t cur_id;
-	struct pins p;
-	int err;
-
-	key.ifindex = if_nametoindex(dev);
-	if (!key.ifindex)
-		return fail(c, "%s: no such device", dev);
-	err = pins_open(c->pin_root, false, 0, 0, &p);
-	if (err == -ENOENT) {
-		pins_close(&p);
-		return fail(c, "%s: not attached: run pmarkctl attach DEV", dev);
-	}
-	if (err) {
-		pins_close(&p);
-		return fail(c, "%s: %s", dev, pmark_strerror(err));
-	}
-	have_rec = !bpf_map_lookup_elem(p.devs_fd, &key, &rec);
-	err = tc_query(key.ifindex, &cur_id);
-	if (!err && cur_id && cur_id != p.prog_id && cur_id != p.prog_l3_id) {
-		pins_close(&p);
-		return fail(c, "%s: the filter there runs prog %u, not this pin root's; left alone", dev,
-			    cur_id);
-	}
-	if (!err && !cur_id && !have_rec) {
-		pins_close(&p);
-		printf("%s: not attached; nothing to do\n", dev);
-		return 0;
-	}
-	if (!err)
-		err = detach_here(key.ifindex, have_rec ? &rec : NULL, &removed_qdisc);
-	if (err) {
-		pins_close(&p);
-		return fail(c, "%s: %s", dev, strerror(-err));
-	}
-	bpf_map_delete_elem(p.devs_fd, &key);
-	printf("%s: detached%s\n", dev, removed_qdisc ? " (and its clsact qdisc removed)" : "");
-	pins_close(&p);
-	return 0;
-}
-
-/* Enter the namespace with that inode, detach there, and come back. */
-static int detach_in_netns(const struct pmark_dev_key *key, const struct pmark_dev *rec,
-			   const struct pins *p, char *where, size_t len)
-{
-	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd, err;
-	bool removed_qdisc;
-	uint32_t cur_id;
-
-	if (home < 0)
-		return -errno;
-	fd = netns_open(key->netns_ino, where, len);
-	if (fd < 0) {
-		close(home);
-		return fd;
-	}
-	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	if (!err) {
-		err = tc_query(key->ifindex, &cur_id);
-		if (!err && (cur_id == p->prog_id || cur_id == p->prog_l3_id))
-			err = detach_here(key->ifindex, rec, &removed_qdisc);
-		else if (!err && !cur_id && (rec->flags & PMARK_DEV_CREATED_QDISC) &&
-			 tc_filter_count(key->ifindex) == 0)
-			tc_qdisc_destroy(key->ifindex);
-		if (setns(home, CLONE_NEWNET) && !err)
-			err = -errno;
-	}
-	close(home);
-	return err;
-}
-
-static int detach_all(struct ctl *c)
-{
-	struct pmark_dev_key key, next;
-	struct pmark_dev rec;
-	struct pins p;
-	char where[256];
-	int err, rc = 0, n = 0, gone = 0;
-	void *prev = NULL;
-
-	err = pins_open(c->pin_root, false, 0, 0, &p);
-	if (err == -ENOENT) {
-		pins_close(&p);
-		printf("nothing attached under %s\n", pmark_pin_root_requested(c->pin_root));
-		return 0;
-	}
-	if (err) {
-		pins_close(&p);
-		return fail(c, "%s", pmark_strerror(err));
-	}
-	while (!bpf_map_get_next_key(p.devs_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(p.devs_fd, &key, &rec))
-			continue;
-		err = detach_in_netns(&key, &rec, &p, where, sizeof(where));
-		if (err == -ENOENT || err == -ENODEV) {
-			gone++;     /* its namespace or device is gone, and the filter with it */
-			continue;
-		}
-		if (err) {
-			rc = fail(c, "%s in %s: %s", rec.ifname, where, strerror(-err));
-			continue;
-		}
-		n++;
-	}
-	err = pins_remove(&p);
-	if (err)
-		rc = fail(c, "removing pins under %s: %s", pmark_pin_root_requested(c->pin_root), strerror(-err));
-	pins_close(&p);
-	if (!rc)
-		printf("detached from %d device%s%s; pins under %s removed\n", n, n == 1 ? "" : "s",
-		       gone ? " (others were gone with their namespace, or not under /run/netns)" : "",
-		       pmark_pin_root_requested(c->pin_root));
-	return rc;
-}
-
-int cmd_detach(struct ctl *c, int argc, char **argv)
-{
-	int err;
-
-	if (argc != 1)
-		return usage_error(c, "give the device, or --all");
-	err = need_root(c);
-	if (err)
-		return err;
-	if (!strcmp(argv[0], "--all"))
-		return detach_all(c);
-	if (argv[0][0] == '-')
-		return usage_error(c, "unknown argument '%s'", argv[0]);
-	return detach_one(c, argv[0]);
 }

@@ -20,6 +20,8 @@ struct ctl {
 /* "pmarkctl: CMD: message" on stderr; returns 1 for `return fail(...)`. */
 int fail(const struct ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int usage_error(const struct ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 0 as root, else prints why not and returns 1 (attach and detach load and attach programs). */
+int need_root(const struct ctl *c);
 
 /* Numbers as a dissector prints them: decimal or 0x hex, whole string, in range. */
 int parse_u64(const char *s, uint64_t max, uint64_t *out);
@@ -41,5 +43,6 @@ int cmd_del(struct ctl *c, int argc, char **argv);
 int cmd_dump(struct ctl *c, int argc, char **argv);
 int cmd_flush(struct ctl *c, int argc, char **argv);
 int cmd_ports(struct ctl *c, int argc, char **argv);
+int cmd_quotes(struct ctl *c, int argc, char **argv);
 
 #endif /* PMARKCTL_H */

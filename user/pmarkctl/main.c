@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* pmarkctl: load, attach and drive the pmark tc egress marker. */
+/* pmarkctl: load, attach and drive the pmark tc egress marker and its ICMP reader. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +10,15 @@
 static const char usage_text[] =
 "Usage: pmarkctl [--pin-root DIR] [--json] [--verbose] COMMAND [ARGS]\n"
 "\n"
-"  attach DEV [--group NAME] [--rings N] [--ring-size N]\n"
-"                      load the marker (once per pin root) and attach it to DEV's egress\n"
+"  attach DEV [--group NAME] [--rings N] [--ring-size N] [--no-ingress]\n"
+"                      load the marker (once per pin root) and attach it to DEV's egress,\n"
+"                      and the ICMP error reader to DEV's ingress\n"
 "  detach DEV          remove the marker from DEV\n"
 "  detach --all        remove it everywhere, with every pin and the qdiscs pmarkctl created\n"
 "  status [DEV]        what is loaded and where it is attached\n"
 "  stats [--reset]     the marker's counters (then zero them)\n"
-"  set --vtag V --tsn T [--ttl N] [--tos V[/MASK]] [--df set|clear] [--once]\n"
-"      [--owner COOKIE] [--expire-ms MS]\n"
+"  set --vtag V --tsn T [--ttl N] [--tos V[/MASK]] [--df set|clear] [--ip-id N]\n"
+"      [--once] [--owner COOKIE] [--expire-ms MS]\n"
 "                      write the record for one TSN of an association\n"
 "  get --vtag V --tsn T   show one record\n"
 "  del --vtag V --tsn T   remove one record\n"
@@ -25,6 +26,7 @@ static const char usage_text[] =
 "  flush               remove every record\n"
 "  ports add|del|list [PORT...]\n"
 "                      local UDP ports whose datagrams carry SCTP\n"
+"  quotes              ICMP errors quoting those datagrams, as the ingress program kept them\n"
 "\n"
 "Numbers are decimal or 0x hex, as a dissector shows them.  The pin root is\n"
 "/sys/fs/bpf/pmark unless --pin-root or PMARK_PIN_ROOT says otherwise.\n"
@@ -37,7 +39,7 @@ static const struct {
 	{ "attach", cmd_attach }, { "detach", cmd_detach }, { "status", cmd_status },
 	{ "stats", cmd_stats },   { "set", cmd_set },       { "get", cmd_get },
 	{ "del", cmd_del },       { "dump", cmd_dump },     { "flush", cmd_flush },
-	{ "ports", cmd_ports },
+	{ "ports", cmd_ports },   { "quotes", cmd_quotes },
 };
 
 static bool verbose;

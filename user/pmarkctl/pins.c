@@ -12,15 +12,22 @@
 #include "pins.h"
 #include "pmark_skel_load.h"
 
-/* Pin name, and the mode a --group gets on it (0 = root only). */
+/*
+ * Pin name, the mode a --group gets on it (0 = root only), and whether a pin
+ * root loaded by an older pmarkctl may lack it.  The group reads "quotes"
+ * as it reads the counters: a sender matches its ICMP errors there.
+ */
 static const struct {
 	const char *name;
 	mode_t group_mode;
+	bool optional;
 } pin_table[] = {
-	{ PMARK_PIN_PROG, 0 },       { PMARK_PIN_PROG_L3, 0 },     { PMARK_PIN_SLOTS, 0660 },
-	{ PMARK_PIN_RINGS, 0660 },    { PMARK_PIN_PORTS, 0660 },
-	{ PMARK_PIN_COUNTERS, 0640 }, { PMARK_PIN_CONFIG, 0640 },  { PMARK_PIN_FRAGS, 0 },
-	{ PMARK_PIN_DEVS, 0 },
+	{ PMARK_PIN_PROG, 0, false },        { PMARK_PIN_PROG_L3, 0, false },
+	{ PMARK_PIN_SLOTS, 0660, false },    { PMARK_PIN_RINGS, 0660, false },
+	{ PMARK_PIN_PORTS, 0660, false },    { PMARK_PIN_COUNTERS, 0640, false },
+	{ PMARK_PIN_CONFIG, 0640, false },   { PMARK_PIN_FRAGS, 0, false },
+	{ PMARK_PIN_DEVS, 0, false },        { PMARK_PIN_QUOTES, 0640, true },
+	{ PMARK_PIN_PROG_IN, 0, true },      { PMARK_PIN_PROG_IN_L3, 0, true },
 };
 #define NPINS (sizeof(pin_table) / sizeof(pin_table[0]))
 
@@ -29,11 +36,20 @@ static int pin_all(struct pmark_bpf *skel, const char *root)
 	struct bpf_map *maps[] = {
 		skel->maps.pmark_slots, skel->maps.pmark_rings,
 		skel->maps.pmark_ports, skel->maps.pmark_counters, skel->maps.pmark_config,
-		skel->maps.pmark_frags, skel->maps.pmark_devs,
+		skel->maps.pmark_frags, skel->maps.pmark_devs, skel->maps.pmark_quotes,
 	};
 	const char *names[] = {
 		PMARK_PIN_SLOTS, PMARK_PIN_RINGS, PMARK_PIN_PORTS,
 		PMARK_PIN_COUNTERS, PMARK_PIN_CONFIG, PMARK_PIN_FRAGS, PMARK_PIN_DEVS,
+		PMARK_PIN_QUOTES,
+	};
+	/* Ingress first: a pin root with "prog" pinned is one whose load finished. */
+	struct bpf_program *progs[] = {
+		skel->progs.pmark_ingress, skel->progs.pmark_ingress_l3,
+		skel->progs.pmark_egress_l3, skel->progs.pmark_egress,
+	};
+	const char *prog_names[] = {
+		PMARK_PIN_PROG_IN, PMARK_PIN_PROG_IN_L3, PMARK_PIN_PROG_L3, PMARK_PIN_PROG,
 	};
 	char path[PATH_MAX];
 	int err;
@@ -45,14 +61,14 @@ static int pin_all(struct pmark_bpf *skel, const char *root)
 		if (err)
 			return err;
 	}
-	err = pmark_pin_path(path, sizeof(path), root, PMARK_PIN_PROG);
-	if (!err)
-		err = bpf_program__pin(skel->progs.pmark_egress, path);
-	if (!err)
-		err = pmark_pin_path(path, sizeof(path), root, PMARK_PIN_PROG_L3);
-	if (!err)
-		err = bpf_program__pin(skel->progs.pmark_egress_l3, path);
-	return err;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		err = pmark_pin_path(path, sizeof(path), root, prog_names[i]);
+		if (!err)
+			err = bpf_program__pin(progs[i], path);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static void unpin_all(const char *root)
@@ -108,6 +124,7 @@ int pins_open(const char *requested_root, bool create, uint32_t ring_shift, uint
 
 	memset(p, 0, sizeof(*p));
 	p->prog_fd = p->prog_l3_fd = p->devs_fd = p->lock_fd = -1;
+	p->prog_in_fd = p->prog_in_l3_fd = -1;
 	err = pmark_pin_root_resolve(requested_root, create, p->root, sizeof(p->root));
 	if (err)
 		return err == -ENOTDIR && !create ? -ENOENT : err;
@@ -139,18 +156,49 @@ int pins_open(const char *requested_root, bool create, uint32_t ring_shift, uint
 	err = prog_id(p->prog_fd, &p->prog_id);
 	if (!err)
 		err = prog_id(p->prog_l3_fd, &p->prog_l3_id);
+	if (err)
+		return err;
+	/* Optional: absent under a pin root an older pmarkctl loaded. */
+	p->prog_in_fd = get_pinned(p->root, PMARK_PIN_PROG_IN);
+	p->prog_in_l3_fd = get_pinned(p->root, PMARK_PIN_PROG_IN_L3);
+	if (p->prog_in_fd == -ENOENT || p->prog_in_l3_fd == -ENOENT) {
+		if (p->prog_in_fd >= 0)
+			close(p->prog_in_fd);
+		if (p->prog_in_l3_fd >= 0)
+			close(p->prog_in_l3_fd);
+		p->prog_in_fd = p->prog_in_l3_fd = -1;
+		return 0;
+	}
+	if (p->prog_in_fd < 0)
+		return p->prog_in_fd;
+	if (p->prog_in_l3_fd < 0)
+		return p->prog_in_l3_fd;
+	err = prog_id(p->prog_in_fd, &p->prog_in_id);
+	if (!err)
+		err = prog_id(p->prog_in_l3_fd, &p->prog_in_l3_id);
 	return err;
 }
 
 void pins_close(struct pins *p)
 {
-	int *fds[] = { &p->prog_fd, &p->prog_l3_fd, &p->devs_fd, &p->lock_fd };
+	int *fds[] = { &p->prog_fd, &p->prog_l3_fd, &p->prog_in_fd, &p->prog_in_l3_fd,
+		       &p->devs_fd, &p->lock_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
 			*fds[i] = -1;
 		}
+}
+
+bool pins_egress_prog(const struct pins *p, uint32_t id)
+{
+	return id && (id == p->prog_id || id == p->prog_l3_id);
+}
+
+bool pins_ingress_prog(const struct pins *p, uint32_t id)
+{
+	return id && (id == p->prog_in_id || id == p->prog_in_l3_id);
 }
 
 int pins_remove(struct pins *p)
@@ -172,8 +220,11 @@ int pins_grant_group(struct pins *p, gid_t gid, bool *opened_parent)
 
 		if (pmark_pin_path(path, sizeof(path), p->root, pin_table[i].name))
 			return -ENAMETOOLONG;
-		if (chown(path, 0, pin_table[i].group_mode ? gid : 0) || chmod(path, mode))
+		if (chown(path, 0, pin_table[i].group_mode ? gid : 0) || chmod(path, mode)) {
+			if (errno == ENOENT && pin_table[i].optional)
+				continue;
 			return -errno;
+		}
 	}
 	if (chown(p->root, 0, gid) || chmod(p->root, 0750))
 		return -errno;

@@ -81,7 +81,7 @@ int cmd_set(struct ctl *c, int argc, char **argv)
 			continue;
 		}
 		if (strcmp(a, "--ttl") && strcmp(a, "--tos") && strcmp(a, "--df") &&
-		    strcmp(a, "--owner") && strcmp(a, "--expire-ms"))
+		    strcmp(a, "--owner") && strcmp(a, "--expire-ms") && strcmp(a, "--ip-id"))
 			return usage_error(c, "unknown argument '%s'", a);
 		if (!val)
 			return usage_error(c, "%s needs a value", a);
@@ -101,6 +101,11 @@ int cmd_set(struct ctl *c, int argc, char **argv)
 				o.df = PMARK_DF_CLEAR;
 			else
 				return usage_error(c, "--df %s: must be set or clear", val);
+		} else if (!strcmp(a, "--ip-id")) {
+			if (parse_u64(val, UINT16_MAX, &v))
+				return usage_error(c, "--ip-id %s: must be 0..65535", val);
+			o.stamp_id = true;
+			o.ip_id = (uint16_t)v;
 		} else if (!strcmp(a, "--owner")) {
 			if (parse_u64(val, UINT64_MAX, &o.owner))
 				return usage_error(c, "--owner %s: not a socket cookie (decimal or 0x hex)", val);
@@ -136,6 +141,8 @@ static void print_record(const struct ctl *c, const struct pmark_record *r)
 			printf(",\"ttl\":%d", o->ttl);
 		if (o->tos != PMARK_LEAVE)
 			printf(",\"tos\":%d,\"tos_mask\":%d", o->tos, o->tos_mask);
+		if (o->stamp_id)
+			printf(",\"ip_id\":%u", o->ip_id);
 		printf(",\"df\":\"%s\",\"once\":%s,\"consumed\":%s,\"owner\":%llu,"
 		       "\"expire_ns\":%llu,\"expired\":%s}",
 		       df_names[o->df], o->once ? "true" : "false", r->consumed ? "true" : "false",
@@ -150,6 +157,8 @@ static void print_record(const struct ctl *c, const struct pmark_record *r)
 		printf(" tos 0x%02x/0x%02x", o->tos, o->tos_mask);
 	if (o->df != PMARK_DF_LEAVE)
 		printf(" df %s", df_names[o->df]);
+	if (o->stamp_id)
+		printf(" ip_id 0x%04x", o->ip_id);
 	if (o->once)
 		printf(" once%s", r->consumed ? " (consumed)" : "");
 	if (o->owner)

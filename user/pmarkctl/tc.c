@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* clsact egress attachment through libbpf, and a netlink filter count. */
+/* clsact egress and ingress attachment through libbpf, and a netlink filter count. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,9 +10,14 @@
 #include <bpf/libbpf.h>
 #include "tc.h"
 
-int tc_attach(int ifindex, int prog_fd, bool *created_qdisc)
+static enum bpf_tc_attach_point hook_of(bool ingress)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	return ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS;
+}
+
+int tc_attach(int ifindex, bool ingress, int prog_fd, bool *created_qdisc)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(ingress));
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PMARK_TC_HANDLE, .priority = PMARK_TC_PRIO,
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
 	int err = bpf_tc_hook_create(&hook);
@@ -21,14 +26,17 @@ int tc_attach(int ifindex, int prog_fd, bool *created_qdisc)
 		return err;
 	*created_qdisc = !err;
 	err = bpf_tc_attach(&hook, &opts);
-	if (err && *created_qdisc)
+	if (err && *created_qdisc) {
+		/* Destroying a clsact hook point removes the whole qdisc. */
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(&hook);
+	}
 	return err;
 }
 
-int tc_query(int ifindex, uint32_t *prog_id)
+int tc_query(int ifindex, bool ingress, uint32_t *prog_id)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(ingress));
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PMARK_TC_HANDLE, .priority = PMARK_TC_PRIO);
 	int err = bpf_tc_query(&hook, &opts);
 
@@ -42,9 +50,9 @@ int tc_query(int ifindex, uint32_t *prog_id)
 	return 0;
 }
 
-int tc_detach(int ifindex)
+int tc_detach(int ifindex, bool ingress)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(ingress));
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PMARK_TC_HANDLE, .priority = PMARK_TC_PRIO);
 	int err = bpf_tc_detach(&hook, &opts);
 

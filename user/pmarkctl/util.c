@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <unistd.h>
 #include "ctl.h"
 #include "pmark_int.h"
 
@@ -25,6 +26,13 @@ int fail(const struct ctl *c, const char *fmt, ...)
 	vmsg(c, fmt, ap);
 	va_end(ap);
 	return 1;
+}
+
+int need_root(const struct ctl *c)
+{
+	if (geteuid() == 0)
+		return 0;
+	return fail(c, "needs root (loading and attaching BPF programs takes CAP_BPF and CAP_NET_ADMIN)");
 }
 
 int usage_error(const struct ctl *c, const char *fmt, ...)

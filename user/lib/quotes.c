@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Reading the ingress program's "quotes" map: what the quoted IP header of
+ * an ICMP error about one of our datagrams showed.  A plain lookup on the
+ * read-only pinned fd, so a member of the pin root's group needs no
+ * capability for it.
+ */
+#include <errno.h>
+#include <bpf/bpf.h>
+#include "pmark_int.h"
+
+int pmark_quote_lookup(struct pmark_maps *m, const struct pmark_quote_key *k, struct pmark_quote *out)
+{
+	struct pmark_quote_key key;
+
+	if (!m || !k || !out)
+		return -EINVAL;
+	if (m->quotes_fd < 0)
+		return m->quotes_fd == -ENOENT ? -EOPNOTSUPP : m->quotes_fd;
+	/* The program zeroes the padding byte; a caller's key might not. */
+	key = *k;
+	key.reserved = 0;
+	if (bpf_map_lookup_elem(m->quotes_fd, &key, out))
+		return -errno;
+	return 0;
+}
