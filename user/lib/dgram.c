@@ -52,6 +52,8 @@ static void cmsg_options(struct pmark_conn *c, struct msghdr *mh, uint32_t key)
 		mh->msg_control = NULL;
 }
 
+#define PM_SEND_TRIES 16
+
 static bool pending_icmp_error(int err)
 {
 	return err == EHOSTUNREACH || err == ENETUNREACH || err == ECONNREFUSED || err == EHOSTDOWN ||
@@ -82,11 +84,13 @@ int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t
 	 * With IP_RECVERR an ICMP error also leaves a pending socket error,
 	 * which the next send returns instead of sending (and clears): that
 	 * error belongs to an earlier datagram (it is on the error queue too),
-	 * so send this one again.  A real error for this one comes back twice.
+	 * so send this one again.  Errors arriving in a burst (a trace's probes
+	 * all answered at once) can eat several tries in a row; a real error
+	 * for this datagram comes back every time and ends it.
 	 */
 	do
 		n = sendmsg(c->ep->fd, &mh, 0);
-	while (n < 0 && (errno == EINTR || (pending_icmp_error(errno) && tries++ < 1)));
+	while (n < 0 && (errno == EINTR || (pending_icmp_error(errno) && tries++ < PM_SEND_TRIES)));
 	if (n < 0) {
 		/* Lost like on the wire; SCTP retransmits. */
 		pm_count(c, PS_SEND_ERRORS, 1);
