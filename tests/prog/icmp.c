@@ -17,45 +17,21 @@ static _Noreturn void die(const char *what)
 	abort();
 }
 
-static void wr16(uint8_t *q, uint16_t v)
-{
-	q[0] = v >> 8;
-	q[1] = v;
-}
-
-static void wr32(uint8_t *q, uint32_t v)
-{
-	wr16(q, v >> 16);
-	wr16(q + 2, v);
-}
-
-static uint8_t *put(struct pkt *p, size_t n)
-{
-	uint8_t *q;
-
-	if (p->len + n > PKT_MAX)
-		die("frame larger than PKT_MAX");
-	q = p->b + p->len;
-	memset(q, 0, n);
-	p->len += n;
-	return q;
-}
-
 static void put_l2(struct pkt *p, const struct icmp_spec *s, bool v6)
 {
 	uint16_t type = v6 ? 0x86dd : 0x0800;
-	uint8_t *eth = put(p, 14);
+	uint8_t *eth = pkt_put(p, 14);
 
 	if (s->vlans > 2)
 		die("at most 2 VLAN tags");
 	memcpy(eth, mac_dst, 6);
 	memcpy(eth + 6, mac_src, 6);
-	wr16(eth + 12, s->vlans == 2 ? 0x88a8 : s->vlans ? 0x8100 : type);
+	pkt_wr16(eth + 12, s->vlans == 2 ? 0x88a8 : s->vlans ? 0x8100 : type);
 	for (int i = 0; i < s->vlans; i++) {
-		uint8_t *tag = put(p, 4);
+		uint8_t *tag = pkt_put(p, 4);
 
-		wr16(tag, (uint16_t)(200 + i));
-		wr16(tag + 2, i + 1 < s->vlans ? 0x8100 : type);
+		pkt_wr16(tag, (uint16_t)(200 + i));
+		pkt_wr16(tag + 2, i + 1 < s->vlans ? 0x8100 : type);
 	}
 }
 
@@ -72,20 +48,20 @@ static void put_body(struct pkt *p, const struct icmp_spec *s, const struct pkt 
 	}
 	if (s->rfc4884 && n > s->rfc4884 * unit)
 		n = s->rfc4884 * unit;
-	q = put(p, n);
+	q = pkt_put(p, n);
 	memcpy(q, o->b, n);
 	if (s->rfc4884)
-		put(p, s->rfc4884 * unit - n);    /* zero padding up to the length field */
+		pkt_put(p, s->rfc4884 * unit - n);    /* zero padding up to the length field */
 	if (s->extension) {
 		/* Extension header (version 2) and one MPLS label stack object (RFC 4950). */
-		uint8_t *x = put(p, 4 + 8);
+		uint8_t *x = pkt_put(p, 4 + 8);
 
 		x[0] = 0x20;
-		wr16(x + 4, 8);
+		pkt_wr16(x + 4, 8);
 		x[6] = 1;
 		x[7] = 1;
-		wr32(x + 8, 0x12345 << 12 | 1 << 8 | 64);
-		wr16(x + 2, csum_fold(csum_add(0, x, 12)));
+		pkt_wr32(x + 8, 0x12345 << 12 | 1 << 8 | 64);
+		pkt_wr16(x + 2, csum_fold(csum_add(0, x, 12)));
 	}
 }
 
@@ -93,16 +69,16 @@ static void put_icmp_header(uint8_t *h, const struct icmp_spec *s, bool v6)
 {
 	if (s->kind == ICMP_ECHO) {
 		h[0] = v6 ? 128 : 8;
-		wr16(h + 4, 0x1d);
-		wr16(h + 6, 1);
+		pkt_wr16(h + 4, 0x1d);
+		pkt_wr16(h + 6, 1);
 		return;
 	}
 	h[0] = s->type ? s->type : v6 ? 3 : 11;
 	h[1] = s->code;
 	if (!v6 && h[0] == 3 && h[1] == 4)
-		wr16(h + 6, (uint16_t)s->mtu);
+		pkt_wr16(h + 6, (uint16_t)s->mtu);
 	if (v6 && h[0] == 2)
-		wr32(h + 4, s->mtu);
+		pkt_wr32(h + 4, s->mtu);
 	if (s->rfc4884) {
 		if (v6)
 			h[4] = s->rfc4884;
@@ -118,7 +94,7 @@ static void build_v4(struct icmp_pkt *p, const struct icmp_spec *s)
 	uint8_t *h;
 
 	f->at[AT_IP] = (int)ip;
-	h = put(f, 20);
+	h = pkt_put(f, 20);
 	h[0] = 0x45;
 	h[1] = 0xc0;                            /* network control, as routers send errors */
 	h[8] = 63;
@@ -126,13 +102,13 @@ static void build_v4(struct icmp_pkt *p, const struct icmp_spec *s)
 	memcpy(h + 12, icmp_router4, 4);
 	memcpy(h + 16, p->orig.b + 12, 4);      /* to the quoted datagram's source */
 	ic = f->len;
-	put(f, 8);
+	pkt_put(f, 8);
 	p->quote_off = (int)f->len;
 	put_body(f, s, &p->orig, false);
 	put_icmp_header(f->b + ic, s, false);
-	wr16(f->b + ic + 2, csum_fold(csum_add(0, f->b + ic, f->len - ic)));
-	wr16(f->b + ip + 2, (uint16_t)(is_set(s->ip_len) ? set_value(s->ip_len) : f->len - ip));
-	wr16(f->b + ip + 10, ipv4_header_csum(f->b + ip, 20));
+	pkt_wr16(f->b + ic + 2, csum_fold(csum_add(0, f->b + ic, f->len - ic)));
+	pkt_wr16(f->b + ip + 2, (uint16_t)(is_set(s->ip_len) ? set_value(s->ip_len) : f->len - ip));
+	pkt_wr16(f->b + ip + 10, ipv4_header_csum(f->b + ip, 20));
 }
 
 static void build_v6(struct icmp_pkt *p, const struct icmp_spec *s)
@@ -143,21 +119,21 @@ static void build_v6(struct icmp_pkt *p, const struct icmp_spec *s)
 	uint8_t *h;
 
 	f->at[AT_IP] = (int)ip;
-	h = put(f, 40);
+	h = pkt_put(f, 40);
 	h[0] = 0x6e;                            /* traffic class 0xe0 */
 	h[6] = s->outer_hbh ? 0 : 58;
 	h[7] = 255;
 	memcpy(h + 8, icmp_router6, 16);
 	memcpy(h + 24, p->orig.b + 8, 16);
 	if (s->outer_hbh) {
-		uint8_t *x = put(f, 8);
+		uint8_t *x = pkt_put(f, 8);
 
 		x[0] = 58;
 		x[2] = 1;                       /* PadN filling the header */
 		x[3] = 4;
 	}
 	ic = f->len;
-	put(f, 8);
+	pkt_put(f, 8);
 	p->quote_off = (int)f->len;
 	put_body(f, s, &p->orig, true);
 	put_icmp_header(f->b + ic, s, true);
@@ -165,8 +141,8 @@ static void build_v6(struct icmp_pkt *p, const struct icmp_spec *s)
 	sum = csum_add(0, f->b + ip + 8, 32);
 	sum += (uint32_t)(f->len - ic) + 58;
 	sum = csum_add(sum, f->b + ic, f->len - ic);
-	wr16(f->b + ic + 2, csum_fold(sum));
-	wr16(f->b + ip + 4, (uint16_t)(is_set(s->ip_len) ? set_value(s->ip_len) : f->len - ip - 40));
+	pkt_wr16(f->b + ic + 2, csum_fold(sum));
+	pkt_wr16(f->b + ip + 4, (uint16_t)(is_set(s->ip_len) ? set_value(s->ip_len) : f->len - ip - 40));
 }
 
 void icmp_build(const struct icmp_spec *s, struct icmp_pkt *p)

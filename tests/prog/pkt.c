@@ -22,25 +22,24 @@ static _Noreturn void die(const char *what)
 	abort();
 }
 
-static void wr16(uint8_t *q, uint16_t v)
+void pkt_wr16(uint8_t *q, uint16_t v)
 {
 	q[0] = v >> 8;
 	q[1] = v;
 }
 
-static void wr32(uint8_t *q, uint32_t v)
+void pkt_wr32(uint8_t *q, uint32_t v)
 {
-	wr16(q, v >> 16);
-	wr16(q + 2, v);
+	pkt_wr16(q, v >> 16);
+	pkt_wr16(q + 2, v);
 }
 
-/* Appends n zero bytes and returns where they start. */
-static uint8_t *put(struct pkt *p, size_t n)
+uint8_t *pkt_put(struct pkt *p, size_t n)
 {
 	uint8_t *q;
 
 	if (p->len + n > PKT_MAX)
-		die("packet larger than PKT_MAX");
+		die("frame larger than PKT_MAX");
 	q = p->b + p->len;
 	memset(q, 0, n);
 	p->len += n;
@@ -49,7 +48,7 @@ static uint8_t *put(struct pkt *p, size_t n)
 
 static void put_pattern(struct pkt *p, size_t n)
 {
-	uint8_t *q = put(p, n);
+	uint8_t *q = pkt_put(p, n);
 
 	for (size_t i = 0; i < n; i++)
 		q[i] = (uint8_t)(0xa0 + i * 7);
@@ -68,21 +67,21 @@ static void put_l2(struct pkt *p, const struct pkt_spec *s)
 		{ 0x8100 }, { 0x88a8, 0x8100 }, { 0x88a8, 0x8100, 0x8100 },
 	};
 	const uint16_t *tpid;
-	uint8_t *eth = put(p, 14);
+	uint8_t *eth = pkt_put(p, 14);
 
 	if (s->vlans > 3)
 		die("at most 3 VLAN tags");
 	tpid = s->vlans ? tpids[s->vlans - 1] : NULL;
 	memcpy(eth, mac_dst, 6);
 	memcpy(eth + 6, mac_src, 6);
-	wr16(eth + 12, tpid ? tpid[0] : ip_ethertype(s));
+	pkt_wr16(eth + 12, tpid ? tpid[0] : ip_ethertype(s));
 	for (int i = 0; i < s->vlans; i++) {
-		uint8_t *tag = put(p, 4);
+		uint8_t *tag = pkt_put(p, 4);
 
 		if (i == 0)
 			p->at[AT_VLAN] = (int)(tag - p->b);
-		wr16(tag, (uint16_t)(100 + i));               /* PCP 0, VID 100.. */
-		wr16(tag + 2, i + 1 < s->vlans ? tpid[i + 1] : ip_ethertype(s));
+		pkt_wr16(tag, (uint16_t)(100 + i));               /* PCP 0, VID 100.. */
+		pkt_wr16(tag + 2, i + 1 < s->vlans ? tpid[i + 1] : ip_ethertype(s));
 	}
 }
 
@@ -99,12 +98,12 @@ static void put_ipv4(struct pkt *p, const struct pkt_spec *s)
 	if (s->ip_opt_words > 10)
 		die("IPv4 options are at most 10 words");
 	p->at[AT_IP] = (int)p->len;
-	ip = put(p, 20 + opt_len);
+	ip = pkt_put(p, 20 + opt_len);
 	ip[0] = 0x45 + s->ip_opt_words;
 	ip[1] = s->tos;
-	wr16(ip + 4, s->frag.part != WHOLE ? (uint16_t)s->frag.id :
+	pkt_wr16(ip + 4, s->frag.part != WHOLE ? (uint16_t)s->frag.id :
 		     is_set(s->ip_id) ? (uint16_t)set_value(s->ip_id) : 0x4242);
-	wr16(ip + 6, s->df ? 0x4000 : 0);
+	pkt_wr16(ip + 6, s->df ? 0x4000 : 0);
 	ip[8] = s->ttl ? s->ttl : 64;
 	ip[9] = l4_proto(s);
 	memcpy(ip + 12, ip4_src, 4);
@@ -123,25 +122,25 @@ static size_t put_ext6(struct pkt *p, uint8_t type, size_t nh_at)
 	p->b[nh_at] = type;
 	switch (type) {
 	case 0:         /* hop-by-hop: one PadN option fills it to 8 bytes */
-		x = put(p, 8);
+		x = pkt_put(p, 8);
 		x[2] = 1;
 		x[3] = 4;
 		break;
 	case 60:        /* destination options: PadN to 16 bytes */
-		x = put(p, 16);
+		x = pkt_put(p, 16);
 		x[1] = 1;
 		x[2] = 1;
 		x[3] = 12;
 		break;
 	case 43:        /* segment routing header, one segment, segments left 0 */
-		x = put(p, 24);
+		x = pkt_put(p, 24);
 		x[1] = 2;
 		x[2] = 4;
 		memcpy(x + 8, ip6_dst, 16);  /* the final destination stays the IPv6 destination */
 		break;
 	case 44:        /* fragment header, offset 0 and M 0: an atomic fragment (RFC 6946) */
-		x = put(p, 8);
-		wr32(x + 4, 0xa70a1c);
+		x = pkt_put(p, 8);
+		pkt_wr32(x + 4, 0xa70a1c);
 		break;
 	default:
 		die("IPv6 extension header type must be 0, 43, 44 or 60");
@@ -157,7 +156,7 @@ static void put_ipv6(struct pkt *p, const struct pkt_spec *s)
 	uint8_t *ip;
 
 	p->at[AT_IP] = (int)p->len;
-	ip = put(p, 40);
+	ip = pkt_put(p, 40);
 	ip[0] = 0x60 | s->tos >> 4;
 	ip[1] = (uint8_t)(s->tos << 4) | 0x1;        /* flow label 0x12345 */
 	ip[2] = 0x23;
@@ -169,11 +168,11 @@ static void put_ipv6(struct pkt *p, const struct pkt_spec *s)
 	for (int i = 0; i < s->n_ext6; i++)
 		nh_at = put_ext6(p, s->ext6[i], nh_at);
 	if (s->frag.part != WHOLE) {
-		uint8_t *fh = put(p, 8);
+		uint8_t *fh = pkt_put(p, 8);
 
 		p->b[nh_at] = 44;
 		nh_at = (size_t)(fh - p->b);
-		wr32(fh + 4, s->frag.id);
+		pkt_wr32(fh + 4, s->frag.id);
 	}
 	p->b[nh_at] = l4_proto(s);
 }
@@ -196,43 +195,43 @@ static void put_chunk(struct pkt *p, const struct chunk *c)
 	size_t body = c->body ? c->body : data ? 32 : 0;
 	size_t real = chunk_fixed_len(c->type) + body;
 	size_t off = p->len;
-	uint8_t *q = put(p, real);
+	uint8_t *q = pkt_put(p, real);
 
 	if (p->at[AT_CHUNK] < 0)
 		p->at[AT_CHUNK] = (int)off;
 	if (data && p->at[AT_DATA] < 0)
 		p->at[AT_DATA] = (int)off;
 	q[0] = c->type;
-	wr16(q + 2, (uint16_t)(is_set(c->len) ? set_value(c->len) : real));
+	pkt_wr16(q + 2, (uint16_t)(is_set(c->len) ? set_value(c->len) : real));
 	switch (c->type) {
 	case CT_DATA:
 		q[1] = 0x03;                    /* B and E: a whole message */
-		wr32(q + 4, c->tsn);
-		wr16(q + 8, 1);                 /* stream 1, SSN 0 */
-		wr32(q + 12, 51);               /* PPID: WebRTC string */
+		pkt_wr32(q + 4, c->tsn);
+		pkt_wr16(q + 8, 1);                 /* stream 1, SSN 0 */
+		pkt_wr32(q + 12, 51);               /* PPID: WebRTC string */
 		break;
 	case CT_IDATA:
 		q[1] = 0x03;
-		wr32(q + 4, c->tsn);
-		wr16(q + 8, 1);                 /* stream 1, MID 0 */
-		wr32(q + 16, 51);
+		pkt_wr32(q + 4, c->tsn);
+		pkt_wr16(q + 8, 1);                 /* stream 1, MID 0 */
+		pkt_wr32(q + 16, 51);
 		break;
 	case CT_SACK:
-		wr32(q + 4, c->tsn);
-		wr32(q + 8, 0x20000);           /* a_rwnd; no gap blocks, no duplicates */
+		pkt_wr32(q + 4, c->tsn);
+		pkt_wr32(q + 8, 0x20000);           /* a_rwnd; no gap blocks, no duplicates */
 		break;
 	case CT_HEARTBEAT:
-		wr16(q + 4, 1);                 /* heartbeat info parameter */
-		wr16(q + 6, 16);
+		pkt_wr16(q + 4, 1);                 /* heartbeat info parameter */
+		pkt_wr16(q + 6, 16);
 		memset(q + 8, 0x5a, 12);
 		break;
 	case CT_FORWARD_TSN:
-		wr32(q + 4, c->tsn);
+		pkt_wr32(q + 4, c->tsn);
 		break;
 	}
 	for (size_t i = real - body; i < real; i++)
 		q[i] = (uint8_t)(0x30 + i);
-	put(p, (4 - real % 4) % 4);             /* padding */
+	pkt_put(p, (4 - real % 4) % 4);             /* padding */
 }
 
 static void put_sctp_over_udp(struct pkt *p, const struct pkt_spec *s)
@@ -243,14 +242,14 @@ static void put_sctp_over_udp(struct pkt *p, const struct pkt_spec *s)
 	uint8_t *udp, *sctp;
 
 	p->at[AT_UDP] = (int)p->len;
-	udp = put(p, 8);
-	wr16(udp, s->sport ? s->sport : SPORT);
-	wr16(udp + 2, s->dport ? s->dport : DPORT);
+	udp = pkt_put(p, 8);
+	pkt_wr16(udp, s->sport ? s->sport : SPORT);
+	pkt_wr16(udp + 2, s->dport ? s->dport : DPORT);
 	p->at[AT_SCTP] = (int)p->len;
-	sctp = put(p, 12);
-	wr16(sctp, 5000);
-	wr16(sctp + 2, 5000);
-	wr32(sctp + 4, s->vtag ? s->vtag : VTAG);
+	sctp = pkt_put(p, 12);
+	pkt_wr16(sctp, 5000);
+	pkt_wr16(sctp + 2, 5000);
+	pkt_wr32(sctp + 4, s->vtag ? s->vtag : VTAG);
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < (chunks[i].count ? chunks[i].count : 1); k++)
 			put_chunk(p, &chunks[i]);
@@ -269,10 +268,10 @@ static void finish_sctp_over_udp(struct pkt *p, const struct pkt_spec *s)
 	sctp[9] = crc >> 8;
 	sctp[10] = crc >> 16;
 	sctp[11] = crc >> 24;
-	wr16(udp + 4, (uint16_t)udp_len);
-	wr16(udp + 6, udp_csum(ip + (s->ipv6 ? 8 : 12), ip + (s->ipv6 ? 24 : 16), alen, udp, udp_len));
+	pkt_wr16(udp + 4, (uint16_t)udp_len);
+	pkt_wr16(udp + 6, udp_csum(ip + (s->ipv6 ? 8 : 12), ip + (s->ipv6 ? 24 : 16), alen, udp, udp_len));
 	if (is_set(s->udp_len))
-		wr16(udp + 4, (uint16_t)set_value(s->udp_len));
+		pkt_wr16(udp + 4, (uint16_t)set_value(s->udp_len));
 }
 
 /* Keeps one fragment of the datagram built in p. */
@@ -297,11 +296,11 @@ static void fragment(struct pkt *p, const struct pkt_spec *s)
 	if (s->ipv6) {
 		uint8_t *fh = p->b + start - 8;
 
-		wr16(fh + 2, (uint16_t)(offset_units << 3 | more));
+		pkt_wr16(fh + 2, (uint16_t)(offset_units << 3 | more));
 	} else {
 		uint8_t *ip = p->b + p->at[AT_IP];
 
-		wr16(ip + 6, (uint16_t)((s->df ? 0x4000 : 0) | (more ? 0x2000 : 0) | offset_units));
+		pkt_wr16(ip + 6, (uint16_t)((s->df ? 0x4000 : 0) | (more ? 0x2000 : 0) | offset_units));
 	}
 }
 
@@ -311,18 +310,18 @@ static void finish_ip(struct pkt *p, const struct pkt_spec *s)
 	size_t ip_len = p->len - p->at[AT_IP];
 
 	if (s->ipv6) {
-		wr16(ip + 4, (uint16_t)(is_set(s->ip_len) ? set_value(s->ip_len) : ip_len - 40));
+		pkt_wr16(ip + 4, (uint16_t)(is_set(s->ip_len) ? set_value(s->ip_len) : ip_len - 40));
 		if (is_set(s->version))
 			ip[0] = (uint8_t)(set_value(s->version) << 4 | (ip[0] & 0x0f));
 		return;
 	}
-	wr16(ip + 2, (uint16_t)(is_set(s->ip_len) ? set_value(s->ip_len) : ip_len));
+	pkt_wr16(ip + 2, (uint16_t)(is_set(s->ip_len) ? set_value(s->ip_len) : ip_len));
 	if (is_set(s->ihl))
 		ip[0] = (ip[0] & 0xf0) | (set_value(s->ihl) & 0x0f);
 	if (is_set(s->version))
 		ip[0] = (uint8_t)(set_value(s->version) << 4 | (ip[0] & 0x0f));
 	/* Over the header as built, whatever IHL now claims. */
-	wr16(ip + 10, ipv4_header_csum(ip, 20 + 4u * s->ip_opt_words));
+	pkt_wr16(ip + 10, ipv4_header_csum(ip, 20 + 4u * s->ip_opt_words));
 }
 
 static void cut(struct pkt *p, const struct pkt_spec *s)

@@ -109,4 +109,10 @@ void pkt_build(const struct pkt_spec *s, struct pkt *p);
 /* "udp+6", "ip+8": where an offset falls, for diagnostics. */
 const char *pkt_where(const struct pkt *p, size_t off, char *buf, size_t len);
 
+/* Byte writers shared by the frame builders (pkt.c, icmp.c). */
+void pkt_wr16(uint8_t *q, uint16_t v);
+void pkt_wr32(uint8_t *q, uint32_t v);
+/* Appends n zero bytes and returns where they start (aborts past PKT_MAX). */
+uint8_t *pkt_put(struct pkt *p, size_t n);
+
 #endif /* TEST_PKT_H */
