@@ -26,7 +26,7 @@ fuzz-build: $(FUZZ_BINS)
 $(BUILD)/fuzz:
 	mkdir -p $@
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) user/lib/sctp_wire.h $(wildcard bpf/*.h) \
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) user/lib/sctp_wire.h $(wildcard bpf/*.h) tests/fuzz/fuzz_check.h \
 		tests/fuzz/fuzz.mk | $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB)
 

@@ -13,29 +13,10 @@
 #include "sctp_wire.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, \
-				__LINE__, #cond);                                  \
-			abort();                                                   \
-		}                                                                  \
-	} while (0)
+#include "fuzz_check.h"
 
 /* Small on purpose: packets with more chunks test the truncation to max. */
 #define SMALL 4
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* Bit-at-a-time CRC32c: slow but obviously right, the oracle for the sliced one. */
 static uint32_t crc_ref(const uint8_t *p, size_t len, size_t zero_from, size_t zero_to)

@@ -624,6 +624,25 @@ ref_tracepath()
 		{ diag "tracepath $* failed:" "$(cat "$LIB_TMP/$out.err")"; return 1; }
 }
 
+# tp_pmtu FILE: "ADDR MTU RESUME": the hop that reported an MTU in tracepath's
+# output (first "pmtu N" line that is not [LOCALHOST]), and its Resume pmtu.
+tp_pmtu()
+{
+	python3 - "$1" <<'PY'
+import re, sys
+addr = mtu = resume = "none"
+for line in open(sys.argv[1]):
+    m = re.search(r"Resume: pmtu (\d+)", line)
+    if m:
+        resume = m.group(1)
+        continue
+    m = re.match(r"\s*\d+\??:\s+(\S+).*\bpmtu (\d+)", line)
+    if m and m.group(1) != "[LOCALHOST]" and addr == "none":
+        addr, mtu = m.group(1), m.group(2)
+print(addr, mtu, resume)
+PY
+}
+
 # ref_hops OUT: the hops of ref_traceroute / ref_tracepath OUT (ref_parse).
 ref_hops()
 {

@@ -33,24 +33,6 @@ chain_marked $LPORT $((LPORT + 1))
 need "pmark-sink in D on $CH_D4:$DPORT" sink_start sink4 "$CH_NS_D" --json "$CH_D4:$DPORT"
 need "pmark-sink in D on [$CH_D6]:$DPORT" sink_start sink6 "$CH_NS_D" --json "[$CH_D6]:$DPORT"
 
-# tp_pmtu FILE: "ADDR MTU RESUME" from tracepath's output.
-tp_pmtu()
-{
-	python3 - "$1" <<'PY'
-import re, sys
-addr = mtu = resume = "none"
-for line in open(sys.argv[1]):
-    m = re.search(r"Resume: pmtu (\d+)", line)
-    if m:
-        resume = m.group(1)
-        continue
-    m = re.match(r"\s*\d+\??:\s+(\S+).*\bpmtu (\d+)", line)
-    if m and m.group(1) != "[LOCALHOST]" and addr == "none":
-        addr, mtu = m.group(1), m.group(2)
-print(addr, mtu, resume)
-PY
-}
-
 for fam in 4 6; do
 	if [ $fam = 4 ]; then
 		TARGET="$CH_D4:$DPORT" L="$CH_S4:$LPORT" P=$CH_PATH4 D=$CH_D4 H=$(chain_hop4 $K)

@@ -34,25 +34,6 @@ require_chain
 require_cmd traceroute tracepath tcpdump tshark
 tap_plan 18
 
-# tp_pmtu FILE: "ADDR MTU RESUME": the hop that reported an MTU in tracepath's
-# output (first "pmtu N" line that is not [LOCALHOST]), and its Resume pmtu.
-tp_pmtu()
-{
-	python3 - "$1" <<'PY'
-import re, sys
-addr = mtu = resume = "none"
-for line in open(sys.argv[1]):
-    m = re.search(r"Resume: pmtu (\d+)", line)
-    if m:
-        resume = m.group(1)
-        continue
-    m = re.match(r"\s*\d+\??:\s+(\S+).*\bpmtu (\d+)", line)
-    if m and m.group(1) != "[LOCALHOST]" and addr == "none":
-        addr, mtu = m.group(1), m.group(2)
-print(addr, mtu, resume)
-PY
-}
-
 # ------------------------------------------------------------ chain 1
 
 need "chain 1: $N routers, DSCP 34 at R2, DF cleared at R4, 8-byte quotes at R3" \
