@@ -18,7 +18,7 @@ CFLAGS   += $(WARN) -std=gnu11 -Iinclude -Ibpf -I$(BUILD) -D_GNU_SOURCE
 # usrsctp statically: one SCTP stack inside libpmark, whatever else the
 # application links.
 USRSCTP_LIBS := -l:libusrsctp.a -lpthread
-LDLIBS   := -lbpf -lelf -lz $(USRSCTP_LIBS)
+LDLIBS   := -lbpf -lelf -lz -lssl -lcrypto -lpcap $(USRSCTP_LIBS)
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
 	-Ivmlinux -Ibpf $(WARN) -Wno-unused-parameter
@@ -55,7 +55,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD) $(BUILD)/lib $(BUILD)/pmarkctl.d $(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/lib/%.o: user/lib/%.c include/pmark.h $(BPF_HDRS) $(wildcard user/lib/*.h) | $(BUILD)/lib
+$(BUILD)/lib/%.o: user/lib/%.c include/pmark.h include/pmark_dtls.h $(BPF_HDRS) $(wildcard user/lib/*.h) | $(BUILD)/lib
 	$(CC) $(CFLAGS) -fPIC -c $< -o $@
 
 $(BUILD)/libpmark.a: $(LIB_OBJS)
@@ -64,7 +64,7 @@ $(BUILD)/libpmark.a: $(LIB_OBJS)
 
 # The shared library uses the shared usrsctp (Debian's static one is not PIC).
 $(BUILD)/libpmark.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libpmark.so.0 -Wl,--no-undefined -o $@ $^ -lbpf -lelf -lz -lusrsctp -lpthread
+	$(CC) -shared -Wl,-soname,libpmark.so.0 -Wl,--no-undefined -o $@ $^ -lbpf -lelf -lz -lssl -lcrypto -lpcap -lusrsctp -lpthread
 
 $(BUILD)/pmarkctl.d/%.o: user/pmarkctl/%.c $(BUILD)/pmark.skel.h include/pmark.h $(BPF_HDRS) \
 		$(wildcard user/pmarkctl/*.h) $(wildcard user/lib/*.h) | $(BUILD)/pmarkctl.d
@@ -107,12 +107,13 @@ bench: need-deps
 	$(MAKE) all
 	$(BUILD)/tests/pmark_bench
 	BUILD=$(BUILD) tests/bench/assoc_bench.sh
+	BUILD=$(BUILD) tests/bench/assoc_bench.sh --dtls --no-record-rate
 	BUILD=$(BUILD) tests/bench/trace_bench.sh
 
 # pmark.pc names PREFIX, so it is written at install time, never stale.
 PMARK_PC = printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	'Name: pmark' 'Description: per-message IP options for SCTP over UDP' \
-	'Version: 0.1.0' 'Requires.private: libbpf' 'Cflags: -I$${includedir}' \
+	'Version: 0.1.0' 'Requires.private: libbpf libssl libcrypto libpcap' 'Cflags: -I$${includedir}' \
 	'Libs: -L$${libdir} -lpmark' 'Libs.private: -lusrsctp -lpthread'
 
 install: all
@@ -120,7 +121,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0755 $(BUILD)/pmarkctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 include/pmark.h include/pmark_trace.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/pmark.h include/pmark_trace.h include/pmark_dtls.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(BUILD)/libpmark.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/libpmark.so $(DESTDIR)$(PREFIX)/lib/libpmark.so.0
 	ln -sf libpmark.so.0 $(DESTDIR)$(PREFIX)/lib/libpmark.so

@@ -2,7 +2,9 @@
 /*
  * pmark tc egress marker: rewrites IPv4 TTL/TOS/DF/ID and IPv6 hop limit /
  * traffic class on UDP datagrams carrying SCTP (RFC 6951), according to the
- * record for (verification tag, TSN of the first DATA or I-DATA chunk).
+ * record for (verification tag, TSN of the first DATA or I-DATA chunk), or
+ * for a protected peer (SCTP inside DTLS) to the record for (the peer's tag,
+ * epoch and sequence number of the first DTLS record).
  * And its ingress companion: for each ICMP / ICMPv6 error quoting one of
  * those datagrams, keeps what the quoted IP header shows in "quotes".
  *
@@ -15,7 +17,11 @@
 #include "pmark_abi.h"
 
 static __always_inline int port_registered(__u16 port);
+static __always_inline int port_dtls(__u16 port);
+static __always_inline int dtls_peer(const struct pmark_dtls_key *key, __u32 *tag);
 #define PMARK_PORT_REGISTERED(port) port_registered(port)
+#define PMARK_PORT_DTLS(port) port_dtls(port)
+#define PMARK_DTLS_PEER(key, tag) dtls_peer(key, tag)
 #include "pmark_parse.h"
 #include "pmark_icmp.h"
 
@@ -89,6 +95,13 @@ struct {
 	__uint(max_entries, PMARK_QUOTE_ENTRIES);
 } pmark_quotes SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct pmark_dtls_key);
+	__type(value, struct pmark_dtls_peer);
+	__uint(max_entries, PMARK_DTLS_PEERS);
+} pmark_dtls SEC(".maps");
+
 static __always_inline int port_registered(__u16 port)
 {
 	__u32 zero = 0;
@@ -99,18 +112,54 @@ static __always_inline int port_registered(__u16 port)
 	return (p->bits[(port >> 6) & (PMARK_PORT_WORDS - 1)] >> (port & 63)) & 1;
 }
 
+/* Only on these ports is the peer looked up: the hash lookup costs a helper call. */
+static __always_inline int port_dtls(__u16 port)
+{
+	__u32 zero = 0;
+	struct pmark_ports *p = bpf_map_lookup_elem(&pmark_ports, &zero);
+
+	if (!p)
+		return 0;
+	return (p->dtls_bits[(port >> 6) & (PMARK_PORT_WORDS - 1)] >> (port & 63)) & 1;
+}
+
+static __always_inline int dtls_peer(const struct pmark_dtls_key *key, __u32 *tag)
+{
+	struct pmark_dtls_peer *peer = bpf_map_lookup_elem(&pmark_dtls, key);
+
+	if (!peer)
+		return 0;
+	*tag = peer->tag;
+	return 1;
+}
+
 /*
- * Copy the record for (vtag, tsn) out of its slot under the sequence lock and
- * decide whether it applies to this skb.  Returns the counter that explains a
- * refusal, or PMARK_CNT_MARKED with *rec and *ip_id filled.
+ * What find_record returns, and pmark_l4 passes back, in one scalar: the
+ * verdict (a counter) in bits 0..7 and, for PMARK_CNT_MARKED, the actions to
+ * apply from bit 16 up.  A scalar rather than an out-parameter, so the
+ * caller's verifier state after the call to the global function depends on
+ * nothing the callee did to the caller's stack.
  */
-static __always_inline int find_record(struct __sk_buff *skb, __u32 vtag, __u32 tsn,
-				       struct pmark_frag_opts *rec, __u16 *ip_id)
+#define FOUND_FLAGS_SHIFT 16
+#define FOUND_TTL_SHIFT   24
+#define FOUND_TOS_SHIFT   32
+#define FOUND_MASK_SHIFT  40
+#define FOUND_IPID_SHIFT  48
+
+/*
+ * Copy the record for (vtag, tsn, epoch) out of its slot under the sequence
+ * lock and decide whether it applies to this skb.  SCTP packets look up
+ * epoch 0; protected datagrams (tag, sequence low 32 bits, epoch).  Returns
+ * the counter that explains a refusal, or PMARK_CNT_MARKED with the actions
+ * (FOUND_*).
+ */
+static __always_inline __u64 find_record(struct __sk_buff *skb, __u32 vtag, __u32 tsn, __u32 epoch)
 {
 	__u32 idx, seq, svtag, stsn, ring, h = pmark_ring_hash(vtag);
 	__u64 owner, expire, want = (__u64)vtag + 1;
 	struct pmark_slot *slot;
-	__u8 flags;
+	__u8 flags, ttl, tos, tos_mask;
+	__u16 ip_id, sepoch;
 	int i;
 
 	/* Inlined array lookups only: a helper call costs as much as the rest. */
@@ -135,18 +184,19 @@ static __always_inline int find_record(struct __sk_buff *skb, __u32 vtag, __u32 
 	barrier();
 	svtag = slot->vtag;
 	stsn = slot->tsn;
+	sepoch = slot->epoch;
 	flags = slot->flags;
-	rec->ttl = slot->ttl;
-	rec->tos = slot->tos;
-	rec->tos_mask = slot->tos_mask;
-	*ip_id = slot->ip_id;
+	ttl = slot->ttl;
+	tos = slot->tos;
+	tos_mask = slot->tos_mask;
+	ip_id = slot->ip_id;
 	owner = slot->owner;
 	expire = slot->expire_ns;
 	barrier();
 	if (READ_ONCE(slot->seq) != seq)
 		return PMARK_CNT_BUSY;
 
-	if (!(flags & PMARK_F_VALID) || svtag != vtag || stsn != tsn)
+	if (!(flags & PMARK_F_VALID) || svtag != vtag || stsn != tsn || sepoch != epoch)
 		return PMARK_CNT_NO_RECORD;
 	if (expire && bpf_ktime_get_ns() > expire)
 		return PMARK_CNT_EXPIRED;
@@ -158,8 +208,9 @@ static __always_inline int find_record(struct __sk_buff *skb, __u32 vtag, __u32 
 	 */
 	if ((flags & PMARK_F_ONCE) && __sync_lock_test_and_set(&slot->consumed, seq) == seq)
 		return PMARK_CNT_ONCE_CONSUMED;
-	rec->flags = flags & PMARK_F_ACTIONS;
-	return PMARK_CNT_MARKED;
+	return PMARK_CNT_MARKED | (__u64)(flags & PMARK_F_ACTIONS) << FOUND_FLAGS_SHIFT |
+	       (__u64)ttl << FOUND_TTL_SHIFT | (__u64)tos << FOUND_TOS_SHIFT |
+	       (__u64)tos_mask << FOUND_MASK_SHIFT | (__u64)ip_id << FOUND_IPID_SHIFT;
 }
 
 static __always_inline struct pmark_frag *frag_entry(const struct pmark_frag_key *k)
@@ -316,6 +367,57 @@ static __always_inline void apply_v6(struct ipv6hdr *ip6, const struct pmark_fra
 }
 
 /*
+ * The second half of the parser (from the UDP header of a registered port:
+ * DTLS record header or SCTP chunk walk) and the record lookup, as a global
+ * function: the verifier checks it once, with l3, l4 and ip_end unknown,
+ * instead of once for every way pmark_parse_l3 reaches the UDP header (VLAN
+ * tags, IP versions, extension headers, fragments) times every way the
+ * payload is read (a protected peer, a plain peer of a DTLS port, a plain
+ * port), and once more for the second pass after a pull.  Inlined, the
+ * DTLS path alone would have doubled the egress program's ~730k verified
+ * instructions.  The price is one BPF-to-BPF call per packet of a
+ * registered port (docs/design.md).
+ * info: the IP version in bits 0..7, a first fragment in bit 8.
+ *
+ * Counts parsed / dtls_parsed / dtls_no_peer itself and returns, as
+ * find_record, the verdict (a counter, or PMARK_NEED_PULL before anything
+ * is counted) with the actions of a MARKED record, and FOUND_PARSED when a
+ * header was understood (the caller then forgets a first fragment's older
+ * entry when the datagram goes out unmarked).
+ */
+#define FOUND_PARSED (1ULL << 8)
+
+__noinline __u64 pmark_l4(struct __sk_buff *skb, __u32 l3, __u32 l4, __u32 ip_end, __u32 info)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct pmark_pkt pkt = {};
+	struct pmark_counters *cnt;
+	__u32 zero = 0;
+	__u64 found;
+	int verdict;
+
+	pkt.l3_off = l3;
+	pkt.frag.family = info & 0xff;
+	pkt.first_fragment = (info >> 8) & 1;
+	verdict = pmark_parse_l4(data, data_end, skb->len, l4, ip_end, &pkt);
+	if (verdict == PMARK_NEED_PULL)
+		return PMARK_NEED_PULL;
+	cnt = bpf_map_lookup_elem(&pmark_counters, &zero);
+	if (!cnt)
+		return PMARK_CNT_NO_RECORD;
+	if (pkt.dtls_no_peer)
+		cnt->c[PMARK_CNT_DTLS_NO_PEER]++;
+	if (verdict != PMARK_CNT_PARSED)
+		return verdict;
+	cnt->c[pkt.dtls ? PMARK_CNT_DTLS_PARSED : PMARK_CNT_PARSED]++;
+	if (!pkt.has_data)
+		return FOUND_PARSED | (pkt.dtls ? PMARK_CNT_DTLS_NOT_APPDATA : PMARK_CNT_NO_DATA);
+	found = find_record(skb, pkt.vtag, pkt.tsn, pkt.epoch);
+	return FOUND_PARSED | found;
+}
+
+/*
  * One pass over the packet.  Returns PMARK_NEED_PULL when a header we need
  * lies beyond the linear data of a longer skb; the caller pulls and retries.
  */
@@ -325,17 +427,15 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 	void *data_end = (void *)(long)skb->data_end;
 	struct pmark_pkt pkt = {};
 	struct pmark_frag_opts rec = {};
+	__u32 l4 = 0, ip_end = 0;
 	__u16 ip_id = 0;
+	__u64 found;
 	int verdict;
 
-	verdict = pmark_parse(data, data_end, skb->len, l2, &pkt);
-	if (verdict != PMARK_CNT_PARSED) {
-		if (verdict == PMARK_NEED_PULL)
-			return PMARK_NEED_PULL;
-		if (verdict != PMARK_LATER_FRAGMENT) {
-			cnt->c[verdict]++;
-			return 0;
-		}
+	verdict = pmark_parse_l3(data, data_end, skb->len, l2, &pkt, &l4, &ip_end);
+	if (verdict == PMARK_NEED_PULL)
+		return PMARK_NEED_PULL;
+	if (verdict == PMARK_LATER_FRAGMENT) {
 		if (!frag_load(&pkt.frag, &rec)) {
 			cnt->c[PMARK_CNT_FRAG_UNKNOWN]++;
 			return 0;
@@ -347,16 +447,28 @@ static __always_inline int mark(struct __sk_buff *skb, struct pmark_counters *cn
 		 */
 		if (pkt.last_fragment)
 			frag_store(&pkt.frag, NULL);
+	} else if (verdict != PMARK_L4_NEXT) {
+		cnt->c[verdict]++;
+		return 0;
 	} else {
-		cnt->c[PMARK_CNT_PARSED]++;
-		verdict = pkt.has_data ? find_record(skb, pkt.vtag, pkt.tsn, &rec, &ip_id) : PMARK_CNT_NO_DATA;
+		found = pmark_l4(skb, pkt.l3_off, l4, ip_end,
+				 pkt.frag.family | (pkt.first_fragment ? 1U << 8 : 0));
+		verdict = found & 0xff;
+		if (verdict == PMARK_NEED_PULL)
+			return PMARK_NEED_PULL;
 		if (verdict != PMARK_CNT_MARKED) {
-			cnt->c[verdict]++;
+			/* Bounded for the verifier: pmark_l4 returns counters only. */
+			cnt->c[verdict < PMARK_CNT_MAX ? verdict : PMARK_CNT_MALFORMED]++;
 			/* The IP ID may have wrapped: forget an older datagram's options. */
-			if (pkt.first_fragment)
+			if (pkt.first_fragment && (found & FOUND_PARSED))
 				frag_store(&pkt.frag, NULL);
 			return 0;
 		}
+		rec.flags = found >> FOUND_FLAGS_SHIFT;
+		rec.ttl = found >> FOUND_TTL_SHIFT;
+		rec.tos = found >> FOUND_TOS_SHIFT;
+		rec.tos_mask = found >> FOUND_MASK_SHIFT;
+		ip_id = found >> FOUND_IPID_SHIFT;
 		if (pkt.first_fragment)
 			frag_store(&pkt.frag, &rec);
 	}

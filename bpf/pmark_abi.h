@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-#define PMARK_ABI_VERSION 4
+#define PMARK_ABI_VERSION 5
 
 /* Names of the objects under the pin root (default /sys/fs/bpf/pmark). */
 #define PMARK_PIN_PROG     "prog"
@@ -27,6 +27,7 @@
 #define PMARK_PIN_QUOTES   "quotes"
 #define PMARK_PIN_PROG_IN  "prog_in"     /* tc ingress: ICMP errors quoting our datagrams */
 #define PMARK_PIN_PROG_IN_L3 "prog_in_l3"
+#define PMARK_PIN_DTLS     "dtls"        /* protected peers: whose datagrams carry DTLS records */
 
 /*
  * Records live in one BPF_F_MMAPABLE array ("slots") cut into rings, one ring
@@ -77,7 +78,8 @@ struct pmark_slot {
 	__u8 tos;
 	__u8 tos_mask;
 	__u16 ip_id;      /* PMARK_F_IPID: the probe identity an 8-byte ICMP quote still shows */
-	__u16 reserved;
+	__u16 epoch;      /* DTLS records: the record's epoch (tsn holds the low 32 bits of its
+			   * sequence number); 0 for SCTP records */
 	__u64 owner;      /* SO_COOKIE of the only socket marked; 0 = any socket */
 	__u64 expire_ns;  /* CLOCK_MONOTONIC deadline; 0 = never */
 };
@@ -102,10 +104,42 @@ static inline __u32 pmark_ring_hash(__u32 vtag)
 	return vtag;
 }
 
-/* "ports" array, one element: bitmap of local UDP ports that carry SCTP. */
+/*
+ * "ports" array, one element: bitmap of local UDP ports that carry SCTP, and
+ * of those, the ports some of whose peers are protected (DTLS): only for
+ * those does the program look a datagram's peer up in "dtls".
+ */
 #define PMARK_PORT_WORDS (65536 / 64)
 struct pmark_ports {
 	__u64 bits[PMARK_PORT_WORDS];
+	__u64 dtls_bits[PMARK_PORT_WORDS];
+};
+
+/*
+ * Protected associations.  With SCTP inside DTLS 1.2 the TSN is encrypted;
+ * the program reads the first DTLS record header of the UDP payload instead
+ * (content type 23, version, epoch, 48-bit sequence number, length) and
+ * looks the record up by its "record id" (epoch << 48 | sequence) in the
+ * ring of the peer's tag.  "dtls" (hash) says, per (local port, remote
+ * address, remote port), that the datagrams are DTLS and which tag owns
+ * their ring: a number the writer picked, claimed in "rings" like a vtag
+ * (so unique among the vtags and tags of the pin root).  The slot holds
+ * the tag in vtag, the sequence's low 32 bits in tsn and the epoch in epoch.
+ */
+#define PMARK_DTLS_PEERS 4096
+#define PMARK_DTLS_CT_APPDATA 23
+#define PMARK_DTLS_HDR_LEN 13
+#define PMARK_RECORD_ID(epoch, seq) ((__u64)(epoch) << 48 | ((__u64)(seq) & 0xffffffffffffULL))
+struct pmark_dtls_key {
+	__u32 daddr[4];   /* remote address (IPv4 in daddr[0]) */
+	__u16 sport;      /* local UDP port, host order */
+	__u16 dport;      /* remote UDP port, host order */
+	__u8 family;      /* 4 or 6 */
+	__u8 reserved[3];
+};
+struct pmark_dtls_peer {
+	__u32 tag;        /* the ring's owner in "rings" */
+	__u32 reserved;
 };
 
 /* "config" array, one element, written once by pmarkctl attach. */
@@ -182,8 +216,12 @@ struct pmark_quote_key {
 	__u32 vtag;       /* IPv6: quoted verification tag; IPv4: 0 */
 	__u16 sport;      /* quoted UDP source port (ours), host order */
 	__u8 family;      /* 4 or 6 */
-	__u8 reserved;
+	__u8 kind;        /* PMARK_QUOTE_SCTP, or PMARK_QUOTE_DTLS (IPv6 quote of a protected
+			   * datagram: ident = sequence low 32 bits, vtag = epoch << 16 | sequence
+			   * bits 32..47) */
 };
+#define PMARK_QUOTE_SCTP 0
+#define PMARK_QUOTE_DTLS 1
 
 struct pmark_quote {
 	__u64 ktime_ns;       /* bpf_ktime_get_ns() at arrival (CLOCK_MONOTONIC) */
@@ -204,7 +242,9 @@ struct pmark_quote {
 	__u8 family;          /* 4 or 6 */
 	__u8 has_sctp;        /* quote reaches past the SCTP common header */
 	__u8 has_tsn;         /* quote holds a DATA / I-DATA chunk's TSN */
-	__u8 reserved[7];
+	__u8 has_dtls;        /* quoted source port has DTLS peers and the quote holds a record header */
+	__u8 reserved[6];
+	__u64 qrecord_id;     /* has_dtls: the quoted record's epoch << 48 | sequence */
 };
 
 /* Per-CPU counters; one element of "counters" holds them all. */
@@ -235,6 +275,9 @@ enum pmark_counter {
 	PMARK_CNT_ICMP_QUOTED,     /* ingress: errors quoting a registered port, stored in "quotes" */
 	PMARK_CNT_ICMP_NOT_OURS,   /* ingress: errors quoting something else */
 	PMARK_CNT_ICMP_MALFORMED,  /* ingress: truncated or inconsistent error or quote */
+	PMARK_CNT_DTLS_PARSED,     /* DTLS record header read on a protected peer */
+	PMARK_CNT_DTLS_NO_PEER,    /* datagram on a DTLS port to a peer not in "dtls": parsed as SCTP */
+	PMARK_CNT_DTLS_NOT_APPDATA,/* first record not application data (handshake, alert): unmarked */
 	PMARK_CNT_MAX
 };
 

@@ -5,7 +5,8 @@
  * a UDP datagram sent from a registered port, and what does the quote show?
  * Pure function of the bytes, no helpers, bounded loops, like pmark_parse.h.
  *
- * The includer defines PMARK_PORT_REGISTERED(port) (host-order source port).
+ * The includer defines PMARK_PORT_REGISTERED(port) (host-order source port)
+ * and, for protected peers, PMARK_PORT_DTLS and PMARK_DTLS_PEER (pmark_parse.h).
  *
  * Verdicts: PMARK_ICMP_IGNORE (not an ICMP error: the program counts
  * nothing), PMARK_NEED_PULL, or one of the counters PMARK_CNT_ICMP_QUOTED
@@ -60,6 +61,48 @@ static __always_inline __u32 pmark_icmp_orig_len(__u8 family, const __u8 *icmp)
 	if (icmp[0] == 1 || icmp[0] == 3)
 		return icmp[4] * 8U;
 	return 0;
+}
+
+/*
+ * The quote of a datagram to a protected peer (the quoted UDP header at l4,
+ * its source port one with protected peers): its SCTP is ciphertext, so
+ * only the first DTLS record header is read, when the quote holds it.  IPv4
+ * entries stay keyed by the quoted IP ID; IPv6 ones by the record id, under
+ * kind PMARK_QUOTE_DTLS.  PMARK_DTLS_NOT_PEER: a plain peer, read as SCTP.
+ */
+static __always_inline int pmark_icmp_dtls(const void *data, const void *data_end, __u32 pkt_len,
+					   __u32 l4, __u32 qlen, struct pmark_icmp *out)
+{
+	struct pmark_quote *qt = &out->q;
+	struct pmark_dtls_key key = {};
+	struct pmark_dtls_hdr d = {};
+	const __u8 *p = data;
+	__u32 tag = 0;
+
+	__builtin_memcpy(key.daddr, qt->qdaddr, 16);
+	key.sport = out->key.sport;
+	key.dport = qt->qdport;
+	key.family = qt->family;
+	if (!PMARK_DTLS_PEER(&key, &tag))
+		return PMARK_DTLS_NOT_PEER;
+	if (qlen >= 8 + PMARK_DTLS_HDR_LEN) {
+		PMARK_ICMP_NEED(p + l4 + 8, PMARK_DTLS_HDR_LEN, PMARK_CNT_ICMP_MALFORMED);
+		if (pmark_dtls_hdr_read(p + l4 + 8, &d)) {
+			qt->has_dtls = 1;
+			qt->qrecord_id = PMARK_RECORD_ID(d.epoch, d.seq);
+		}
+	}
+	if (qt->family == 4) {
+		out->key.ident = qt->qid;
+		return PMARK_CNT_ICMP_QUOTED;
+	}
+	/* RFC 4443 quotes up to 1280 bytes: no record header is a broken quote. */
+	if (!qt->has_dtls)
+		return PMARK_CNT_ICMP_MALFORMED;
+	out->key.kind = PMARK_QUOTE_DTLS;
+	out->key.ident = (__u32)d.seq;
+	out->key.vtag = (__u32)d.epoch << 16 | (__u32)(d.seq >> 32);
+	return PMARK_CNT_ICMP_QUOTED;
 }
 
 static __always_inline int pmark_icmp_parse(const void *data, const void *data_end, __u32 pkt_len,
@@ -241,6 +284,14 @@ static __always_inline int pmark_icmp_parse(const void *data, const void *data_e
 	qt->qdport = pmark_be16(p + l4 + 2);
 	qlen = qend - l4;
 	qt->quoted_len = qlen;
+	out->key.sport = pmark_be16(p + l4);
+	out->key.family = family;
+	if (PMARK_PORT_DTLS(out->key.sport)) {
+		int v = pmark_icmp_dtls(data, data_end, pkt_len, l4, qlen, out);
+
+		if (v != PMARK_DTLS_NOT_PEER)
+			return v;
+	}
 	if (qlen >= 8 + 12) {
 		PMARK_ICMP_NEED(p + l4 + 8, 12, PMARK_CNT_ICMP_MALFORMED);
 		qt->has_sctp = 1;
@@ -261,8 +312,6 @@ static __always_inline int pmark_icmp_parse(const void *data, const void *data_e
 		}
 	}
 
-	out->key.sport = pmark_be16(p + l4);
-	out->key.family = family;
 	if (family == 4) {
 		/* An 8-byte quote (RFC 792) still shows the IP ID a record stamped. */
 		out->key.ident = qt->qid;

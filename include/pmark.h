@@ -48,11 +48,14 @@ struct pmark_opts {
 	bool stamp_id;           /* record level only (the endpoint stamps tracked datagrams itself):
 				  * IPv4, write ip_id into the IP ID (unfragmented datagrams) */
 	uint16_t ip_id;
+	bool cleartext;          /* endpoint only, protected associations: the cleartext SCTP packet of
+				  * each datagram carrying this message also goes to the endpoint's
+				  * cleartext sink (pmark_ep_config), never to the peer; or-ed like once */
 };
 
 #define PMARK_OPTS_INIT { .ttl = PMARK_LEAVE, .tos = PMARK_LEAVE, .tos_mask = 0, \
 			  .df = PMARK_DF_LEAVE, .once = false, .owner = 0, .expire_ms = 0, \
-			  .stamp_id = false, .ip_id = 0 }
+			  .stamp_id = false, .ip_id = 0, .cleartext = false }
 
 /* A record as read back from the maps. */
 struct pmark_record {
@@ -60,6 +63,7 @@ struct pmark_record {
 	uint32_t tsn;
 	struct pmark_opts opts;  /* expire_ms is 0; see expire_ns */
 	uint64_t expire_ns;      /* CLOCK_MONOTONIC deadline, 0 = never */
+	uint16_t epoch;          /* DTLS records: the record's epoch; tsn = its sequence's low 32 bits */
 	bool expired;            /* deadline passed when read */
 	bool consumed;           /* a `once` record already used by a transmission */
 	uint32_t ring;           /* ring (association slot) holding it */
@@ -130,6 +134,34 @@ bool pmark_port_registered(struct pmark_maps *m, uint16_t port);
 /* Fills up to max ports in ascending order; returns how many are registered. */
 int pmark_ports_list(struct pmark_maps *m, uint16_t *out, size_t max);
 
+/*
+ * Protected peers (SCTP inside DTLS 1.2; see pmark_abi.h "dtls").  A record
+ * for a protected datagram is keyed by the record id of its first DTLS
+ * record, PMARK_RECORD_ID(epoch, sequence), in the ring of the peer's tag.
+ * pmark_dtls_peer_add registers (local UDP port, remote address and port),
+ * picks a tag no vtag or other tag of the pin root owns, claims its ring and
+ * returns the tag (pmark_assoc_find(m, tag) then gives the ring); adding a
+ * peer already there returns its tag.  pmark_dtls_peer_del forgets the peer
+ * and releases the ring with its records.  -ENOSPC: the "dtls" table or the
+ * rings the tag may use are full.
+ */
+struct pmark_dtls_peer_info {
+	uint16_t local_port;
+	struct sockaddr_storage remote;
+	socklen_t remote_len;
+	uint32_t tag;
+	uint32_t ring;           /* UINT32_MAX: none (pmark_flush released it) */
+};
+int pmark_dtls_peer_add(struct pmark_maps *m, uint16_t local_port, const struct sockaddr *remote,
+			socklen_t len, uint32_t *tag);
+int pmark_dtls_peer_del(struct pmark_maps *m, uint16_t local_port, const struct sockaddr *remote,
+			socklen_t len);
+/* Fills up to max entries; returns how many peers are registered. */
+int pmark_dtls_peers_list(struct pmark_maps *m, struct pmark_dtls_peer_info *out, size_t max);
+/* Write / read the record of one protected datagram (record id = epoch << 48 | sequence). */
+int pmark_assoc_mark_record(struct pmark_assoc *a, uint64_t record_id, const struct pmark_opts *o);
+int pmark_get_record(struct pmark_maps *m, uint32_t tag, uint64_t record_id, struct pmark_record *out);
+
 /* Counters of the tc program, summed over CPUs. */
 int pmark_counter_count(void);
 const char *pmark_counter_name(int i);        /* e.g. "marked"; NULL past the end */
@@ -196,6 +228,22 @@ struct pmark_ep_config {
 	void *log_ctx;
 	uint32_t probe_ppid;     /* PPID of probe messages dropped on receipt; 0 = PMARK_PROBE_PPID */
 	bool deliver_probes;     /* hand probes to the application like any message */
+	/*
+	 * Protection (pmark_dtls.h): every association's packets go through
+	 * transform (DTLS 1.2: pmark_dtls_ops with a struct pmark_dtls as ctx)
+	 * between usrsctp and the socket.  NULL: plain SCTP in UDP.
+	 */
+	const struct pmark_transform_ops *transform;
+	void *transform_ctx;
+	/*
+	 * Cleartext sink, for messages sent with pmark_opts.cleartext: each such
+	 * datagram's cleartext SCTP packet, paired with its protected datagram
+	 * (pmark_dtls.h), goes to a pcap file (libpcap, LINKTYPE_RAW) and/or a
+	 * UDP mirror address.  The mirror may not be a peer's address.
+	 */
+	const char *cleartext_pcap;
+	const struct sockaddr *cleartext_mirror;
+	socklen_t cleartext_mirror_len;
 };
 
 #define PMARK_EP_CONFIG_INIT { .mode = PMARK_MODE_AUTO, .ip_df = -1 }
@@ -248,6 +296,11 @@ struct pmark_conn_stats {
 	uint64_t icmp_matched;                  /* of those, matched to a tracked datagram */
 	uint64_t track_events_dropped;          /* events lost to a full queue */
 	uint64_t probes_dropped;                /* received probe messages not handed to the application */
+	uint64_t dtls_rejected;                 /* protected datagrams from the peer that failed authentication
+						 * or did not parse: dropped */
+	uint64_t dtls_replayed;                 /* protected datagrams from the peer seen before: dropped */
+	uint64_t cleartext_emitted;             /* cleartext packets written to the sink */
+	uint64_t cleartext_failed;              /* cleartext packets the sink refused */
 	uint32_t vtag;                          /* the peer's verification tag (on our packets) */
 	uint32_t cum_tsn_ack;                   /* last cumulative TSN ack from the peer */
 	uint32_t ring;                          /* ring in the maps, UINT32_MAX if none */
@@ -338,6 +391,7 @@ enum pmark_match {
 	PMARK_MATCH_NONE = 0,
 	PMARK_MATCH_TSN,         /* the quoted SCTP packet's first TSN */
 	PMARK_MATCH_IPID,        /* the quoted IPv4 IP ID (8-byte quote) */
+	PMARK_MATCH_RECORD,      /* the quoted DTLS record's epoch and sequence (protected association) */
 };
 
 struct pmark_track_event {
@@ -348,6 +402,8 @@ struct pmark_track_event {
 	uint32_t tsn;            /* ICMP: first TSN of the datagram quoted; ACKED: the message's last TSN */
 	uint32_t msg_tsn;        /* first TSN of the message */
 	uint16_t ip_id;          /* IPv4 ID stamped on that datagram, 0 if none */
+	uint64_t record_id;      /* protected association: that datagram's DTLS epoch << 48 | sequence
+				  * (last transmission); 0 otherwise */
 	uint32_t datagram_len;   /* UDP payload bytes of that datagram */
 	struct pmark_opts sent;  /* the IP options it was sent with */
 	uint64_t sent_ns;        /* CLOCK_MONOTONIC: when it was handed to the kernel (last transmission) */

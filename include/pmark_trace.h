@@ -32,11 +32,14 @@ struct pmark_trace_config {
 	int tos;                 /* PMARK_LEAVE or the TOS / traffic class the probes carry */
 	enum pmark_df df;        /* DF on the probes (IPv4) */
 	uint32_t interval_us;    /* spacing between probe sends; 0 = all at once */
+	bool cleartext;          /* protected association: probes' cleartext copies go to the
+				  * endpoint's cleartext sink (pmark_opts.cleartext) */
 };
 
 #define PMARK_TRACE_CONFIG_INIT { .first_ttl = 1, .max_ttl = 30, .probes = 3, .timeout_ms = 3000, \
 				  .stream = PMARK_TRACE_STREAM_AUTO, .ppid = 0, .size = 32, \
-				  .tos = PMARK_LEAVE, .df = PMARK_DF_LEAVE, .interval_us = 0 }
+				  .tos = PMARK_LEAVE, .df = PMARK_DF_LEAVE, .interval_us = 0, \
+				  .cleartext = false }
 
 enum pmark_probe_state {
 	PMARK_PROBE_UNSENT = 0,  /* not sent: sending an earlier probe failed */

@@ -3,7 +3,8 @@
 # `check` exits non-zero when something is missing; `install` apt-gets it.
 set -u
 PKGS="clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev libusrsctp-dev pkg-config
-iproute2 tcpdump tshark nftables python3 util-linux procps passwd make gcc traceroute iputils-tracepath"
+iproute2 tcpdump tshark nftables python3 util-linux procps passwd make gcc traceroute iputils-tracepath
+libssl-dev openssl libpcap-dev"
 
 missing=""
 for p in $PKGS; do

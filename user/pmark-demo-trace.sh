@@ -12,7 +12,11 @@
 # that are messages of that same association (TTL 1..N, all at once).  The
 # ICMP errors come back on the association's own UDP socket.  Then the
 # system's traceroute on the same topology, for comparison, and the path
-# MTU.  Everything it creates is removed on exit.  Run as root: make demo
+# MTU.  Last, the same trace over an encrypted association (SCTP inside
+# DTLS 1.2, as a WebRTC data channel): the marker finds each probe's record
+# by its DTLS record number, ICMP errors are matched by it, and each probe's
+# cleartext goes to a pcap beside the encrypted one.  Everything it creates
+# is removed on exit.  Run as root: make demo
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +28,9 @@ S=$TAG-snd D=$TAG-rcv
 ROUTERS=(r1 r2 r3 r4 r5)
 PIN=/sys/fs/bpf/pmark-demo-trace-$$
 PORT=5001
+DTLS_PORT=5002
 SINK_PIDS=()
+WORK=$(mktemp -d /tmp/pmark-demo-trace.XXXXXX) || exit 1
 
 cleanup() {
 	for p in "${SINK_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -32,6 +38,7 @@ cleanup() {
 	ip netns del "$S" 2>/dev/null
 	ip netns del "$D" 2>/dev/null
 	for r in "${ROUTERS[@]}"; do ip netns del "$TAG-$r" 2>/dev/null; done
+	rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -39,13 +46,13 @@ trap 'exit 130' INT TERM
 die() { echo "pmark-demo: $*" >&2; exit 1; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() {
-	printf '$ %s\n' "$*" | sed "s|ip netns exec $TAG-[a-z0-9]* ||; s|$PMARKCTL|pmarkctl|; s|$TRACE|pmark-trace|; s|$SINK|pmark-sink|; s|--pin-root $PIN ||"
+	printf '$ %s\n' "$*" | sed "s|ip netns exec $TAG-[a-z0-9]* ||; s|$PMARKCTL|pmarkctl|; s|$TRACE|pmark-trace|; s|$SINK|pmark-sink|; s|--pin-root $PIN ||; s|$WORK/||g"
 	"$@"
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, BPF)"
 for f in "$PMARKCTL" "$TRACE" "$SINK"; do [ -x "$f" ] || die "$f missing: run make"; done
-for c in ip nft traceroute; do command -v "$c" >/dev/null || die "$c missing: run make deps"; done
+for c in ip nft traceroute tcpdump tshark; do command -v "$c" >/dev/null || die "$c missing: run make deps"; done
 
 # Link i joins node i and node i+1 (node 0 = sender, 6 = receiver): 10.73.i.0/24, fd73:i::/64.
 NODES=("$S")
@@ -122,7 +129,40 @@ step "IPv6, and the path MTU (DF probes of growing size)"
 run ip netns exec "$S" "$TRACE" -n -q 1 "[fd73:$LAST::2]:$PORT" || die "pmark-trace -6 failed"
 run ip netns exec "$S" "$TRACE" -n --pmtu "10.73.$LAST.2:$PORT" || die "pmark-trace --pmtu failed"
 
+step "an encrypted association (SCTP inside DTLS 1.2, as WebRTC): marked and traced"
+ip netns exec "$D" "$SINK" --quiet --dtls "10.73.$LAST.2:$DTLS_PORT" >"$WORK/dtls-sink.out" 2>&1 &
+SINK_PIDS+=($!)
+for ((i = 0; i < 50; i++)); do
+	grep -q "listening on" "$WORK/dtls-sink.out" && break
+	sleep 0.1
+done
+FP=$(sed -n 's/^dtls: //p' "$WORK/dtls-sink.out")
+[ -n "$FP" ] || die "the DTLS sink did not start: $(cat "$WORK/dtls-sink.out")"
+echo "the receiver's certificate (generated at start): $FP"
+ip netns exec "$TAG-r1" tcpdump -q -i w1 -U -w "$WORK/wire.pcap" "udp port $DTLS_PORT" 2>/dev/null &
+DUMP=$!
+sleep 1
+run ip netns exec "$S" "$TRACE" -n --dscp 46 --load 5000x1000 --dtls --peer-fingerprint "$FP" \
+	--keylog "$WORK/keys.txt" --cleartext-pcap "$WORK/probes-clear.pcap" \
+	"10.73.$LAST.2:$DTLS_PORT" || die "pmark-trace --dtls failed"
+sleep 1
+kill "$DUMP" 2>/dev/null
+wait "$DUMP" 2>/dev/null
+echo
+echo "on the wire (r1), the first probes: DTLS application data, the TTL and DSCP written per record"
+run tshark -r "$WORK/wire.pcap" -n -Y "dtls.record.content_type == 23 && ip.ttl < 7" \
+	-T fields -e ip.ttl -e ip.dsfield.dscp -e dtls.record.epoch -e dtls.record.sequence_number \
+	-E header=y 2>/dev/null | head -8
+echo
+echo "the cleartext of those probes, from the pcap the sender wrote beside them (record id = epoch, sequence)"
+echo '$ tests/net/clear_pairs.py probes-clear.pcap'
+python3 "$TOP/tests/net/clear_pairs.py" "$WORK/probes-clear.pcap" | head -6 |
+	python3 -c 'import json,sys
+for l in sys.stdin:
+    p = json.loads(l)
+    print("epoch %d seq %-5d ttl %-3d tsn %s" % (p["epoch"], p["seq"], p["ttl"], p["tsns"]))'
+
 step "the marker's ingress counters: ICMP errors that quoted our datagrams"
-run "$PMARKCTL" --pin-root "$PIN" stats | grep -E "icmp|ipid|marked" || true
+run "$PMARKCTL" --pin-root "$PIN" stats | grep -E "icmp|ipid|marked|dtls" || true
 echo
 echo "demo part 1 done: namespaces, links and pins removed on exit"

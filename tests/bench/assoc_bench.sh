@@ -26,16 +26,28 @@
 # Also reported: records written per second through the record API
 # (pmark_assoc_mark, one thread), from build/tests/pmark_bench (goal >= 20M/s).
 #
+# With --dtls, the associations are protected (SCTP inside DTLS 1.2): each
+# run's pmark-sink gets --dtls, and pmark-send --dtls --peer-fingerprint FP,
+# FP from the sink's listening line (a fresh certificate each run).  Default
+# sizes 64 and 16384, modes off and on (--modes "off on cmsg" adds the
+# fallback), and in every round one more run, "plain": marking on without
+# DTLS (the runs before --dtls existed), so that "on / plain" gives the cost
+# of the encryption for context.  Goal (informational): DTLS on/off >= 0.95.
+#
 # Exit status: 0 when everything ran (whatever the numbers), 1 when a run
 # failed (a tool failed, messages were lost, "on" marked nothing), 4 when a
 # prerequisite is missing (not root, not built).
 #
 # Usage: tests/bench/assoc_bench.sh [--rounds N] [--scale F] [--sizes "64 1024 16384"]
+#                                   [--modes "off on cmsg"] [--dtls]
 #                                   [--no-record-rate] [--json FILE]
 #   --rounds N        rounds of off/on/cmsg per size (default 7)
 #   --scale F         multiply the message counts (default 1: counts calibrated so a
 #                     run in mode off lasts about 1.5 s from first send to last ack)
-#   --sizes LIST      message sizes in bytes (default "64 1024 16384")
+#   --sizes LIST      message sizes in bytes (default "64 1024 16384"; --dtls: "64 16384")
+#   --modes LIST      off, on, cmsg: which of them (default "off on cmsg"; --dtls: "off on");
+#                     off is always run (the reference)
+#   --dtls            protect every association (DTLS 1.2), plus the "plain" reference run
 #   --no-record-rate  skip the record-API rate (make bench has just printed it)
 #   --json FILE       write every run's numbers and the summary to FILE
 
@@ -53,7 +65,9 @@ PMBENCH=$BUILD/tests/pmark_bench
 
 ROUNDS=7
 SCALE=1
-SIZES="64 1024 16384"
+SIZES=
+MODES=
+DTLS=0
 RECORD_RATE=1
 JSON_OUT=
 
@@ -67,6 +81,8 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=${2:?--rounds needs a value}; shift 2 ;;
 	--scale) SCALE=${2:?--scale needs a value}; shift 2 ;;
 	--sizes) SIZES=${2:?--sizes needs a value}; shift 2 ;;
+	--modes) MODES=${2:?--modes needs a value}; shift 2 ;;
+	--dtls) DTLS=1; shift ;;
 	--no-record-rate) RECORD_RATE=0; shift ;;
 	--json) JSON_OUT=${2:?--json needs a file}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
@@ -74,6 +90,18 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "assoc_bench: --rounds: a positive integer" >&2; exit 2; }
+if [ -z "$SIZES" ]; then
+	if [ "$DTLS" = 1 ]; then SIZES="64 16384"; else SIZES="64 1024 16384"; fi
+fi
+if [ -z "$MODES" ]; then
+	if [ "$DTLS" = 1 ]; then MODES="off on"; else MODES="off on cmsg"; fi
+fi
+for m in $MODES; do
+	case $m in off|on|cmsg) ;; *) echo "assoc_bench: --modes: off, on or cmsg, not $m" >&2; exit 2 ;; esac
+done
+for s in $SIZES; do
+	[[ $s =~ ^[1-9][0-9]*$ ]] || { echo "assoc_bench: --sizes: positive integers, not $s" >&2; exit 2; }
+done
 
 skip()
 {
@@ -192,7 +220,7 @@ ip netns exec "$NS_A" "$PMARKCTL" --pin-root "$PIN" attach "$IF_A" >/dev/null ||
 # ---------------------------------------------------------------- runs
 
 export NS_A NS_B PIN PMARKCTL SEND SINK PMBENCH ADDR_A ADDR_B PORT_A PORT_B
-export ROUNDS SCALE SIZES RECORD_RATE JSON_OUT WORK
+export ROUNDS SCALE SIZES MODES DTLS RECORD_RATE JSON_OUT WORK
 
 cat >"$WORK/driver.py" <<'EOF'
 import json, os, select, signal, statistics, subprocess, sys, threading, time
@@ -204,6 +232,7 @@ ADDR_A, ADDR_B, PORT_A, PORT_B = E["ADDR_A"], E["ADDR_B"], E["PORT_A"], E["PORT_
 ROUNDS, SCALE = int(E["ROUNDS"]), float(E["SCALE"])
 SIZES = [int(s) for s in E["SIZES"].split()]
 WORK = E["WORK"]
+DTLS = E.get("DTLS") == "1"
 
 # Calibration (also the warm-up): per size, a short "off" run of CAL_COUNT
 # messages, then one sized to last CAL2_S at the rate it showed; the faster
@@ -214,7 +243,14 @@ CAL_COUNT = {64: 100000, 1024: 20000, 16384: 1500}
 CAL2_S = 0.8
 TARGET_S = 1.5
 counts = {}
-MODES = [("off", "off"), ("on", "maps"), ("cmsg", "cmsg")]
+# (name, library mode, protected): "off" first, the reference of every ratio.
+LIB_MODE = {"off": "off", "on": "maps", "cmsg": "cmsg"}
+MODES = [(n, LIB_MODE[n], DTLS) for n in ("off", "on", "cmsg") if n == "off" or n in E["MODES"].split()]
+if DTLS:
+    MODES.append(("plain", "maps", False))      # marking on, no DTLS: the cost of encryption
+NAMES = [m[0] for m in MODES]
+# The ratios reported: mode / reference of the same round and size.
+PAIRS = [(a, b) for a, b in (("on", "off"), ("cmsg", "off"), ("on", "plain")) if a in NAMES and b in NAMES]
 IP_OPTS = ["--ttl", "64", "--dscp", "10"]
 RUN_TIMEOUT = 120
 failures = []
@@ -285,18 +321,25 @@ def wait_rusage(p):
     return p.returncode, ru.ru_utime + ru.ru_stime
 
 def run_one(size, mode, count):
-    name, libmode = mode
+    name, libmode, dtls = mode
     # A maps-mode endpoint deletes its port from the bitmap when it closes,
     # also a port pmarkctl had registered: register it again before each run.
     ctl("ports", "add", PORT_A)
     before = stats()
     sink_err = open(os.path.join(WORK, "sink.err"), "w+")
-    sink = start(NS_B, [SINK, "--once", "--json", "%s:%s" % (ADDR_B, PORT_B)], RUN_TIMEOUT + 30,
-                 stdout=subprocess.PIPE, stderr=sink_err, text=True)
+    sink = start(NS_B, [SINK, "--once", "--json", *(["--dtls"] if dtls else []), "%s:%s" % (ADDR_B, PORT_B)],
+                 RUN_TIMEOUT + 30, stdout=subprocess.PIPE, stderr=sink_err, text=True)
     first = ""
     if select.select([sink.stdout], [], [], 10)[0]:
         first = sink.stdout.readline()
-    if "listening" not in first:
+    fp = None
+    if dtls and "listening" in first:
+        # The sink's certificate is made at start: its fingerprint is in the listening line.
+        try:
+            fp = json.loads(first).get("fingerprint")
+        except ValueError:
+            pass
+    if "listening" not in first or (dtls and not fp):
         sink.kill()
         wait_rusage(sink)
         sink_err.seek(0)
@@ -305,6 +348,7 @@ def run_one(size, mode, count):
         raise RuntimeError("pmark-sink did not start: %s %s" % (first.strip(), why))
     send_err = open(os.path.join(WORK, "send.err"), "w+")
     argv = [SEND, "--json", "--mode", libmode, "--pin-root", PIN, *IP_OPTS,
+            *(["--dtls", "--peer-fingerprint", fp] if dtls else []),
             "--count", str(count), "--size", str(size),
             "--bind", "%s:%s" % (ADDR_A, PORT_A), "--timeout", "10", "--linger-ms", "30000",
             "%s:%s" % (ADDR_B, PORT_B)]
@@ -349,7 +393,7 @@ def run_one(size, mode, count):
             assoc = o
     if src:
         problems.append("pmark-sink exited %d: %s" % (src, serr))
-    r = {"size": size, "mode": name, "lib_mode": libmode, "count": count,
+    r = {"size": size, "mode": name, "lib_mode": libmode, "dtls": dtls, "count": count,
          "wall_s": wall, "send_cpu_s": cpu, "sink_cpu_s": sink_cpu}
     if j:
         st = j.get("stats") or {}
@@ -361,6 +405,8 @@ def run_one(size, mode, count):
                  send_errors=st.get("send_errors"), chunks_unmapped=st.get("chunks_unmapped"))
         if j["mode"] != libmode:
             problems.append("endpoint in mode %s, not %s" % (j["mode"], libmode))
+        if bool(j.get("dtls")) != dtls:
+            problems.append("pmark-send reports dtls %s, not %s" % (j.get("dtls"), dtls))
         if not j["all_acked"] or not j["acked_s"]:
             problems.append("not everything was acked")
         if j["messages"] != count:
@@ -372,12 +418,14 @@ def run_one(size, mode, count):
         if assoc["messages"] != count or assoc["intact"] != count:
             problems.append("sink: %d messages, %d intact, of %d" %
                             (assoc["messages"], assoc["intact"], count))
-    for k in ("parsed", "marked", "no_record", "not_ours"):
+    for k in ("parsed", "marked", "no_record", "not_ours", "dtls_parsed"):
         r["tc_" + k] = after.get(k, 0) - before.get(k, 0)
-    if name == "on" and r["tc_marked"] <= 0:
+    if libmode == "maps" and r["tc_marked"] <= 0:
         problems.append("marking on, but the tc program marked nothing")
-    if name != "on" and r["tc_marked"] != 0:
+    if libmode != "maps" and r["tc_marked"] != 0:
         problems.append("the tc program marked %d packets of a %s run" % (r["tc_marked"], name))
+    if libmode == "maps" and dtls and r["tc_dtls_parsed"] <= 0:
+        problems.append("DTLS marking on, but the tc program read no DTLS record header")
     if not problems:
         r["rate"] = r["messages"] / r["acked_s"]              # first send .. all acked
         r["send_rate"] = r["messages"] / r["elapsed_s"]       # first send .. last pmark_send
@@ -402,12 +450,18 @@ def ratio_str(v):
     return "%.3f (%.2f-%.2f)" % (med(v), min(v), max(v))
 
 t_start = time.monotonic()
+DTLS_ARGS = " [--dtls]" if DTLS else ""
 print("assoc_bench: %s -> %s over veth (%s, %s), marker on %s egress, pin root %s"
       % (ADDR_A, ADDR_B, NS_A, NS_B, "pmb0", PIN))
-print("assoc_bench: in %s: %s --once --json %s:%s" % (NS_B, SINK, ADDR_B, PORT_B))
-print("assoc_bench: in %s: %s --json --mode off|maps|cmsg --pin-root %s %s --count N --size S "
+print("assoc_bench: in %s: %s --once --json%s %s:%s" % (NS_B, SINK, DTLS_ARGS, ADDR_B, PORT_B))
+print("assoc_bench: in %s: %s --json --mode %s --pin-root %s %s%s --count N --size S "
       "--bind %s:%s --timeout 10 --linger-ms 30000 %s:%s"
-      % (NS_A, SEND, PIN, " ".join(IP_OPTS), ADDR_A, PORT_A, ADDR_B, PORT_B))
+      % (NS_A, SEND, "|".join(sorted({m[1] for m in MODES}, key=["off", "maps", "cmsg"].index)), PIN,
+         " ".join(IP_OPTS), " [--dtls --peer-fingerprint FP]" if DTLS else "",
+         ADDR_A, PORT_A, ADDR_B, PORT_B))
+if DTLS:
+    print("assoc_bench: DTLS 1.2 in modes %s; \"plain\" = marking on (maps) without DTLS; "
+          "FP = the sink's fingerprint, from its listening line" % "/".join(n for n in NAMES if n != "plain"))
 sys.stdout.flush()
 
 # Calibration, not counted (also the warm-up): two "off" runs per size.
@@ -428,8 +482,8 @@ for size in SIZES:
         break
     counts[size] = round_count(cal[size] * TARGET_S * SCALE)
 if not failures:
-    print("assoc_bench: %d rounds x sizes %s x modes off/on/cmsg; counts %s (calibrated: %s msg/s)"
-          % (ROUNDS, " ".join(map(str, SIZES)),
+    print("assoc_bench: %d rounds x sizes %s x modes %s; counts %s (calibrated: %s msg/s)"
+          % (ROUNDS, " ".join(map(str, SIZES)), "/".join(NAMES),
              " ".join("%d B: %d" % (s, counts[s]) for s in SIZES),
              " ".join("%.0f" % cal[s] for s in SIZES)))
     sys.stdout.flush()
@@ -440,7 +494,8 @@ if not failures:
           ("round", "size", "mode", "msg/s", "send/s", "acked_s", "cpu_us", "sink_us",
            "dgrams", "tc marked"))
     for rnd in range(ROUNDS):
-        order = MODES[rnd % 3:] + MODES[:rnd % 3]
+        k = rnd % len(MODES)
+        order = MODES[k:] + MODES[:k]
         for size in SIZES:
             for mode in order:
                 try:
@@ -460,7 +515,7 @@ if not failures:
                            r["cpu_us"], r["sink_cpu_us"], r["datagrams_out"], r["tc_marked"]))
                 sys.stdout.flush()
 
-# Per round and size: each mode against the "off" run of that round.
+# Per round and size: each mode against its reference run of that round.
 summary = {}
 for size in (SIZES if runs else []):
     s = {"count": count_for(size)}
@@ -468,19 +523,27 @@ for size in (SIZES if runs else []):
     for r in runs:
         if r["size"] == size and not r["problems"]:
             by.setdefault(r["round"], {})[r["mode"]] = r
-    for name, _ in MODES:
+    for name in NAMES:
         rs = [m[name] for m in by.values() if name in m]
         s[name] = {"rate": med([r["rate"] for r in rs]), "send_rate": med([r["send_rate"] for r in rs]),
                    "cpu_us": med([r["cpu_us"] for r in rs]),
                    "sink_cpu_us": med([r["sink_cpu_us"] for r in rs]), "n": len(rs)}
-    for name in ("on", "cmsg"):
+    for name, ref in PAIRS:
+        # Keys as before --dtls: "on_rate_ratio" is on / off; on / plain is "on_plain_rate_ratio".
+        pre = name if ref == "off" else "%s_%s" % (name, ref)
         for key in ("rate", "send_rate", "cpu_us"):
-            s["%s_%s_ratio" % (name, key)] = [m[name][key] / m["off"][key]
-                                              for m in by.values() if name in m and "off" in m]
-    marked = [(m["on"]["tc_marked"], m["on"]["datagrams_out"]) for m in by.values() if "on" in m]
-    s["on_marked"] = sum(a for a, _ in marked)
-    s["on_dgrams"] = sum(b for _, b in marked)
+            s["%s_%s_ratio" % (pre, key)] = [m[name][key] / m[ref][key]
+                                             for m in by.values() if name in m and ref in m]
+    for name in NAMES:
+        marked = [(m[name]["tc_marked"], m[name]["datagrams_out"], m[name]["tc_dtls_parsed"])
+                  for m in by.values() if name in m]
+        s["%s_marked" % name] = sum(a for a, _, _ in marked)
+        s["%s_dgrams" % name] = sum(b for _, b, _ in marked)
+        s["%s_dtls_parsed" % name] = sum(c for _, _, c in marked)
     summary[size] = s
+
+def pair_key(name, ref, key):
+    return "%s_%s_ratio" % (name if ref == "off" else "%s_%s" % (name, ref), key)
 
 rec = []
 if E.get("RECORD_RATE") == "1" and runs:
@@ -500,65 +563,89 @@ if not runs:
         print("assoc_bench: FAILED: " + f, file=sys.stderr)
     sys.exit(1)
 print()
-print("Associations: one association, one sending thread, MTU 1280 (library default),")
-print("every message --ttl 64 --dscp 10; %d rounds, modes interleaved (order rotated)." % ROUNDS)
+if DTLS:
+    print("Associations protected by DTLS 1.2 (\"plain\": marking on, no DTLS), one association,")
+    print("one sending thread, MTU 1280 (library default), every message --ttl 64 --dscp 10;")
+    print("%d rounds, modes interleaved (order rotated)." % ROUNDS)
+else:
+    print("Associations: one association, one sending thread, MTU 1280 (library default),")
+    print("every message --ttl 64 --dscp 10; %d rounds, modes interleaved (order rotated)." % ROUNDS)
 print("msg/s = messages / (first send .. everything acked); CPU = user+sys of pmark-send")
 print("(whole process: connect, send, linger, close) per message. Values: median over")
-print("rounds; ratios: median (min-max) over rounds of mode / off of the same round.")
+print("rounds; ratios: median (min-max) over rounds of mode / %s of the same round."
+      % ("reference" if DTLS else "off"))
 print()
-hdr = "%-6s %7s | %8s %8s %8s | %6s %6s %6s | %-19s %-19s | %-19s %-19s"
-print(hdr % ("size", "count", "off/s", "on/s", "cmsg/s", "off", "on", "cmsg",
-             "on/off msg/s", "cmsg/off msg/s", "on/off CPU/msg", "cmsg/off CPU/msg"))
-print(hdr % ("", "", "", "", "", "us/msg", "us/msg", "us/msg", "", "", "", ""))
+hdr = ("%-6s %7s | " + " ".join(["%8s"] * len(NAMES)) + " | " + " ".join(["%6s"] * len(NAMES)) +
+       " | " + " ".join(["%-19s"] * len(PAIRS)) + " | " + " ".join(["%-19s"] * len(PAIRS)))
+print(hdr % ("size", "count", *["%s/s" % n for n in NAMES], *NAMES,
+             *["%s/%s msg/s" % p for p in PAIRS], *["%s/%s CPU/msg" % p for p in PAIRS]))
+print(hdr % ("", "", *[""] * len(NAMES), *["us/msg"] * len(NAMES), *[""] * (2 * len(PAIRS))))
 for size in SIZES:
     s = summary[size]
-    print(hdr % (size, s["count"], fmt_rate(s["off"]["rate"]), fmt_rate(s["on"]["rate"]),
-                 fmt_rate(s["cmsg"]["rate"]),
-                 "%.2f" % s["off"]["cpu_us"], "%.2f" % s["on"]["cpu_us"], "%.2f" % s["cmsg"]["cpu_us"],
-                 ratio_str(s["on_rate_ratio"]), ratio_str(s["cmsg_rate_ratio"]),
-                 ratio_str(s["on_cpu_us_ratio"]), ratio_str(s["cmsg_cpu_us_ratio"])))
+    print(hdr % (size, s["count"], *[fmt_rate(s[n]["rate"]) for n in NAMES],
+                 *["%.2f" % s[n]["cpu_us"] for n in NAMES],
+                 *[ratio_str(s[pair_key(a, b, "rate")]) for a, b in PAIRS],
+                 *[ratio_str(s[pair_key(a, b, "cpu_us")]) for a, b in PAIRS]))
 print()
 print("sending phase only (first .. last pmark_send, the last 1 MiB send buffer not drained):")
-print("%-6s %-19s %-19s   receiver CPU us/msg off / on / cmsg" % ("size", "on/off send/s", "cmsg/off send/s"))
+print(("%-6s " + "%-19s " * len(PAIRS) + "  receiver CPU us/msg %s") %
+      ("size", *["%s/%s send/s" % p for p in PAIRS], " / ".join(NAMES)))
 for size in SIZES:
     s = summary[size]
-    print("%-6s %-19s %-19s   %.2f / %.2f / %.2f" %
-          (size, ratio_str(s["on_send_rate_ratio"]), ratio_str(s["cmsg_send_rate_ratio"]),
-           s["off"]["sink_cpu_us"], s["on"]["sink_cpu_us"], s["cmsg"]["sink_cpu_us"]))
+    print(("%-6s " + "%-19s " * len(PAIRS) + "  %s") %
+          (size, *[ratio_str(s[pair_key(a, b, "send_rate")]) for a, b in PAIRS],
+           " / ".join("%.2f" % s[n]["sink_cpu_us"] for n in NAMES)))
 print()
 rtx = sum(r.get("retransmissions") or 0 for r in runs)
 print("retransmissions over all runs: %d; datagrams the UDP socket refused: %d" %
       (rtx, sum(r.get("send_errors") or 0 for r in runs)))
 for size in SIZES:
     s = summary[size]
-    if s["on_dgrams"]:
-        print("marking on, %d B: the tc program marked %d of the %d datagrams sent "
-              "(%d a run carry no DATA: the INIT and COOKIE-ECHO)" %
-              (size, s["on_marked"], s["on_dgrams"],
-               (s["on_dgrams"] - s["on_marked"]) // max(1, s["on"]["n"])))
+    for name, libmode, dtls in MODES:
+        if libmode != "maps" or not s["%s_dgrams" % name]:
+            continue
+        print("marking %s, %d B: the tc program marked %d of the %d datagrams sent "
+              "(%d a run carry no DATA: %s)%s" %
+              (name, size, s["%s_marked" % name], s["%s_dgrams" % name],
+               (s["%s_dgrams" % name] - s["%s_marked" % name]) // max(1, s[name]["n"]),
+               "the DTLS handshake, INIT, COOKIE-ECHO" if dtls else "the INIT and COOKIE-ECHO",
+               "; DTLS record headers read: %d" % s["%s_dtls_parsed" % name] if dtls else ""))
 if rec:
     print("record API (pmark_assoc_mark, one thread, 10^7 records, 3 runs): median %.1f M/s "
           "(%.1f-%.1f); goal >= 20 M/s: %s" %
           (med(rec) / 1e6, min(rec) / 1e6, max(rec) / 1e6, "PASS" if med(rec) >= 20e6 else "NOTE: below"))
 ok_all = True
+what = "DTLS marking on / off" if DTLS else "marking on / off"
 for size in SIZES:
-    v = summary[size]["on_rate_ratio"]
+    v = summary[size].get("on_rate_ratio", [])
+    if "on" not in NAMES:
+        break
     if not v:
         ok_all = False
         print("NOTE %6d B: no complete round" % size)
         continue
     good = med(v) >= 0.95
     ok_all &= good
-    print("%s %6d B: marking on / off = %.3f (median of %d rounds, %.2f-%.2f); goal >= 0.95" %
-          ("PASS" if good else "NOTE", size, med(v), len(v), min(v), max(v)))
-print("%s: marking on >= 0.95 x marking off at every size (median ratio)" %
-      ("PASS" if ok_all else "NOTE: not met"))
+    print("%s %6d B: %s = %.3f (median of %d rounds, %.2f-%.2f); goal >= 0.95" %
+          ("PASS" if good else "NOTE", size, what, med(v), len(v), min(v), max(v)))
+if "on" in NAMES:
+    d = "DTLS " if DTLS else ""
+    print("%s: %smarking on >= 0.95 x %smarking off at every size (median ratio)" %
+          ("PASS" if ok_all else "NOTE: not met", d, d))
+if DTLS:
+    for size in SIZES:
+        v = summary[size].get("on_plain_rate_ratio", [])
+        c = summary[size].get("on_plain_cpu_us_ratio", [])
+        if v:
+            print("context %6d B: DTLS on / plain on = %.3f msg/s (%.2f-%.2f), CPU per message %.3f "
+                  "(%.2f-%.2f): the cost of the encryption" %
+                  (size, med(v), min(v), max(v), med(c), min(c), max(c)))
 print("assoc_bench: %.0f s" % (time.monotonic() - t_start))
 if E.get("JSON_OUT"):
     with open(E["JSON_OUT"], "w") as f:
-        json.dump({"rounds": ROUNDS, "sizes": SIZES, "runs": runs, "record_rate": rec,
-                   "summary": {str(k): v for k, v in summary.items()}, "failures": failures},
-                  f, indent=1)
+        json.dump({"rounds": ROUNDS, "sizes": SIZES, "dtls": DTLS, "modes": NAMES, "runs": runs,
+                   "record_rate": rec, "summary": {str(k): v for k, v in summary.items()},
+                   "failures": failures}, f, indent=1)
 for f in failures:
     print("assoc_bench: FAILED: " + f, file=sys.stderr)
 sys.exit(1 if failures else 0)

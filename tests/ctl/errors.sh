@@ -175,7 +175,8 @@ refuse 1 "del 7777: not registered" "ports del of a port not registered" ctl por
 
 # No pins where asked: every command says to attach, and creates nothing.
 for args in "set --vtag 1 --tsn 1 --ttl 5" "get --vtag 1 --tsn 1" "del --vtag 1 --tsn 1" \
-	"dump" "flush" "stats" "status" "ports list" "ports add 5000" "--json status" "quotes"; do
+	"dump" "flush" "stats" "status" "ports list" "ports add 5000" "--json status" "quotes" \
+	"dtls list" "dtls add 5000 10.0.0.2:5001" "get --tag 1 --record 1:1"; do
 	# shellcheck disable=SC2086
 	refuse 1 "not attached: run pmarkctl attach DEV" "missing pins: $args" \
 		"$PMARKCTL" --pin-root "$PIN_NONE" $args

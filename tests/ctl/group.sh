@@ -46,12 +46,13 @@ declare -A WANT=(
 	[counters]="640 root $GRP" [config]="640 root $GRP"
 	[prog]="600 root root" [prog_l3]="600 root root" [frags]="600 root root" [devs]="600 root root"
 	[quotes]="640 root $GRP" [prog_in]="600 root root" [prog_in_l3]="600 root root"
+	[dtls]="660 root $GRP"
 )
 for p in "${PIN_NAMES[@]}"; do
 	got=$(stat -c '%a %U %G' "$PIN/$p" 2>&1)
 	expect "$p: $got, want ${WANT[$p]}" test "$got" = "${WANT[$p]}"
 done
-point "pin modes: record maps 660 and counters/config/quotes 640 for the group, the rest root's 600"
+point "pin modes: record maps and dtls 660 and counters/config/quotes 640 for the group, the rest root's 600"
 got=$(stat -c '%a %U %G' "$PIN")
 expect "pin root: $got" test "$got" = "750 root $GRP"
 point "the pin root directory is 750 root:$GRP"
@@ -76,6 +77,17 @@ expect "add: $(captured)" test "$RC" = 0
 run as_member --json ports list
 expect "list: $(captured)" jtrue "d == [6000]" <<<"$OUT"
 point "the member registers a port and lists it"
+run as_member dtls add 6000 10.9.9.9:4444
+expect "add: $(captured)" test "$RC" = 0
+TAG=$OUT
+run as_member --json dtls list
+expect "list: $(captured)" jtrue "[(p['port'], p['remote'], '0x%08x' % p['tag']) for p in d] ==
+[(6000, '10.9.9.9:4444', '$TAG')]" <<<"$OUT"
+run as_member set --tag "$TAG" --record 1:7 --ttl 4
+expect "set: $(captured)" test "$RC" = 0
+run as_member dtls del 6000 10.9.9.9:4444
+expect "del: $(captured)" test "$RC" = 0
+point "the member registers a protected peer, writes its record, and removes it"
 run as_member --json stats
 expect "$(captured)" jtrue "'marked' in d" <<<"$OUT"
 point "the member reads the counters"
@@ -85,7 +97,7 @@ point "the member reads the ICMP quotes (none yet)"
 
 # Outsiders: one line, permission denied, nothing changed.
 for args in "set --vtag 0x51 --tsn 9 --ttl 9" "get --vtag 0x51 --tsn 9" "dump" "ports add 7000" \
-	"ports list" "flush" "stats" "quotes"; do
+	"ports list" "flush" "stats" "quotes" "dtls list" "dtls add 7000 10.9.9.9:1"; do
 	# shellcheck disable=SC2086
 	run as_stranger $args
 	expect "$(captured)" test "$RC" = 1 -a -z "$OUT" -a "$ERR_LINES" = 1

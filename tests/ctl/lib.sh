@@ -20,19 +20,24 @@ set -u
 
 CTL_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_DIR=$(cd "$CTL_LIB_DIR/../.." && pwd)
-PMARKCTL=${PMARKCTL:-$TOP_DIR/build/pmarkctl}
+# The build directory: BUILD as the Makefile takes it (relative to the top), or build.
+case ${BUILD:-build} in
+/*) BUILD_DIR=$BUILD ;;
+*) BUILD_DIR=$TOP_DIR/${BUILD:-build} ;;
+esac
+PMARKCTL=${PMARKCTL:-$BUILD_DIR/pmarkctl}
 TEST_NAME=$(basename "$0" .sh)
 
 # The main pin root of this run.  /sys/fs/bpf may not be mounted yet:
 # `pmarkctl attach` mounts it, so nothing here looks at it before an attach.
 PIN=/sys/fs/bpf/pmark-ctltest-$$
 # Every object pmarkctl attach pins.
-PIN_NAMES=(prog prog_l3 slots rings ports counters config frags devs quotes prog_in prog_in_l3)
+PIN_NAMES=(prog prog_l3 slots rings ports counters config frags devs quotes prog_in prog_in_l3 dtls)
 # The counters `pmarkctl stats` reports, in order (user/lib/counters.c).
 COUNTER_NAMES=(seen not_ours parsed no_data no_record busy owner_mismatch expired
 	once_consumed marked ttl_set tos_set df_set df_cleared frag_followed frag_unknown
 	not_applicable malformed truncated walk_limit pulled ipid_set icmp_seen icmp_quoted
-	icmp_not_ours icmp_malformed)
+	icmp_not_ours icmp_malformed dtls_parsed dtls_no_peer dtls_not_appdata)
 # The system python3 starts in a tenth of the time of a version-manager shim.
 PYTHON=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
 # Run a command as nobody, with no supplementary group.

@@ -79,7 +79,7 @@ check "pmarkctl created a clsact qdisc on vc0" has_clsact "$NA" vc0
 # Map ids (pin inodes without bpftool), to show that later attaches share the maps.
 map_ids() {
 	local p
-	for p in slots rings ports counters config frags devs quotes; do
+	for p in slots rings ports counters config frags devs quotes dtls; do
 		if command -v bpftool >/dev/null 2>&1; then
 			bpftool -j map show pinned "$PIN/$p" 2>/dev/null |
 				"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null
@@ -122,7 +122,7 @@ point "attach vc0 in a third namespace"
 
 n_pins=$(find "$PIN" -mindepth 1 | wc -l)
 expect "$n_pins pins" test "$n_pins" = ${#PIN_NAMES[@]}
-expect "no map ids: '$MAPS'" test "$(wc -w <<<"$MAPS")" = 8
+expect "no map ids: '$MAPS'" test "$(wc -w <<<"$MAPS")" = 9
 expect "maps were '$MAPS', now '$(map_ids)'" test "$(map_ids)" = "$MAPS"
 point "one set of maps: the same ${#PIN_NAMES[@]} pins, the same maps"
 

@@ -13,16 +13,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sctp_wire.h"
+#include "fuzz_check.h"
 
 /* Two ports in three registered (never 0): most quotes go all the way, some stop at the port. */
 static bool port_registered(uint16_t port)
 {
 	return port % 3 != 0;
 }
+
+/*
+ * One port in five has protected peers (5000 among them), and of its peers
+ * those whose port is 6 modulo 7 are protected (4444 is, 5001 is not): the
+ * seeds' SCTP datagrams to 5001 stay SCTP quotes, and a quote's bytes
+ * decide which way the parser goes.
+ */
+struct pmark_dtls_key;
+static bool port_dtls(uint16_t port)
+{
+	return port % 5 == 0;
+}
+
+static int dtls_peer(const struct pmark_dtls_key *k, uint32_t *tag);
 #define PMARK_PORT_REGISTERED(port) port_registered(port)
+#define PMARK_PORT_DTLS(port) port_dtls(port)
+#define PMARK_DTLS_PEER(key, tag) dtls_peer(key, tag)
 #include "pmark_icmp.h"
 
-#include "fuzz_check.h"
+static int dtls_peer(const struct pmark_dtls_key *k, uint32_t *tag)
+{
+	CHECK(k->family == 4 || k->family == 6);
+	CHECK(!k->reserved[0] && !k->reserved[1] && !k->reserved[2]);
+	*tag = 0x7a6;
+	return k->dport % 7 == 6;
+}
+
 
 static bool all_zero(const void *p, size_t n)
 {
@@ -75,12 +99,33 @@ static void check_quoted(const uint8_t *pkt, size_t size, const struct pmark_icm
 	const uint8_t *udp = pkt + ic->udp_off;
 	struct pm_quote pq;
 
+	bool protected = port_dtls(be16(udp)) && q->qdport % 7 == 6;
+
 	CHECK(q->quoted_len >= 8 && (size_t)ic->udp_off + q->quoted_len <= size);
 	CHECK(ic->key.sport == be16(udp) && port_registered(ic->key.sport));
 	CHECK(q->qdport == be16(udp + 2));
-	CHECK(ic->key.family == q->family && ic->key.reserved == 0);
+	CHECK(ic->key.family == q->family);
+	CHECK(ic->key.kind == (protected && q->family == 6 ? PMARK_QUOTE_DTLS : PMARK_QUOTE_SCTP));
 	CHECK(q->ktime_ns == 0 && all_zero(q->reserved, sizeof(q->reserved)));
 	CHECK(q->has_sctp <= 1 && q->has_tsn <= 1 && (!q->has_tsn || q->has_sctp));
+	CHECK(q->has_dtls <= 1 && (q->has_dtls || q->qrecord_id == 0));
+	if (protected) {
+		/* A protected datagram's SCTP is ciphertext: only the record header is read. */
+		const uint8_t *h = udp + 8;
+		uint16_t ver = q->quoted_len >= 8 + 13 ? be16(h + 1) : 0;
+
+		CHECK(!q->has_sctp && !q->has_tsn && q->qvtag == 0 && q->qtsn == 0);
+		CHECK(q->has_dtls == (ver == 0xfefd || ver == 0xfeff));
+		if (q->has_dtls)
+			CHECK(q->qrecord_id == ((uint64_t)be16(h + 3) << 48 | (uint64_t)be16(h + 5) << 32 |
+						be32(h + 7)));
+		if (q->family == 6)
+			CHECK(q->has_dtls && ic->key.ident == (uint32_t)q->qrecord_id &&
+			      ic->key.vtag == ((uint32_t)(q->qrecord_id >> 48) << 16 |
+					       (uint32_t)(q->qrecord_id >> 32 & 0xffff)));
+	} else {
+		CHECK(!q->has_dtls);
+	}
 	if (q->family == 4) {
 		CHECK(ic->key.ident == q->qid && ic->key.vtag == 0);
 		CHECK(!(q->qfrag_off & 0x1fff));       /* never a later fragment */
@@ -88,11 +133,13 @@ static void check_quoted(const uint8_t *pkt, size_t size, const struct pmark_icm
 		CHECK(q->qflow == 0 && all_zero(&q->qdaddr[1], 12) && all_zero(&q->offender[1], 12));
 		CHECK(q->mtu == 0 || (q->type == 3 && q->code == 4));
 	} else {
-		CHECK(q->has_tsn && ic->key.ident == q->qtsn && ic->key.vtag == q->qvtag);
+		CHECK(protected || (q->has_tsn && ic->key.ident == q->qtsn && ic->key.vtag == q->qvtag));
 		CHECK(q->qid == 0 && q->qfrag_off == 0 && q->qflow <= 0xfffff);
 		CHECK(q->qtot_len == 40 || q->quoted_len + 40u <= q->qtot_len);
 		CHECK(q->mtu == 0 || q->type == 2);
 	}
+	if (protected)
+		return;
 	/* The two parsers of the same quoted SCTP bytes must agree. */
 	quote_parse(udp + 8, q->quoted_len - 8u, &pq);
 	CHECK(pq.has_hdr == q->has_sctp && pq.has_tsn == q->has_tsn);

@@ -245,21 +245,31 @@ def sctp_data(chunks=None, sport=5000):
     return packet(VTAG, chunks, sport=sport, dport=5001)
 
 
-def orig4(sctp=None, sport=5000, proto=17, **kw):
+def orig4(sctp=None, sport=5000, proto=17, dport=5001, **kw):
     sctp = sctp_data() if sctp is None else sctp
-    body = udp(sport, 5001, sctp, SRC4, DST4) if proto == 17 else text(32, 9)
+    body = udp(sport, dport, sctp, SRC4, DST4) if proto == 17 else text(32, 9)
     return ipv4(proto, body, SRC4, DST4, **kw)
 
 
-def orig6(sctp=None, sport=5000, exts=(), proto=17, **kw):
+def orig6(sctp=None, sport=5000, exts=(), proto=17, dport=5001, **kw):
     """exts: (type, bytes) in order; the last one's next header is UDP (or proto)."""
     sctp = sctp_data() if sctp is None else sctp
-    body = udp(sport, 5001, sctp, SRC6, DST6, v6=True) if proto == 17 else text(32, 9)
+    body = udp(sport, dport, sctp, SRC6, DST6, v6=True) if proto == 17 else text(32, 9)
     nh = proto
     for t, x in reversed(exts):
         body = bytes([nh]) + x[1:] + body
         nh = t
     return ipv6(nh, body, SRC6, DST6, **kw)
+
+
+# A protected peer's port in the harness (fuzz_icmp.c: 6 modulo 7, from a port 0 modulo 5).
+DTLS_PEER_PORT = 4444
+
+
+def dtls_record(ctype=23, version=0xFEFD, epoch=1, seq=1000, body=48):
+    """One DTLS record (RFC 6347 4.1): header, then bytes standing for ciphertext."""
+    return struct.pack("!BHHHIH", ctype, version, epoch, seq >> 32, seq & 0xFFFFFFFF, body) + \
+        text(body, 6)
 
 
 def icmp4(itype, code, quote, rest=b"\0\0\0\0", tot=None, ext=b""):
@@ -307,6 +317,8 @@ def icmps():
     first4 = orig4(frag=0x2000, ip_id=0x7A11)[:20 + 48]
     later4 = orig4(frag=6, ip_id=0x7A11)[20 + 48:]
     whole6 = orig6(exts=[(44, frag6(0, 0, 1))])
+    d4 = orig4(dtls_record(epoch=3, seq=0x123400000005), dport=DTLS_PEER_PORT, ip_id=0x1D1D)
+    d6 = orig6(dtls_record(epoch=3, seq=0x123400000005), dport=DTLS_PEER_PORT)
     seeds = {
         "v4_time_exceeded": eth(icmp4(11, 0, o4)),
         "v4_quote_8": eth(icmp4(11, 0, orig4(ip_id=0xBEEF)[:28])),
@@ -353,6 +365,16 @@ def icmps():
         "v6_quote_tcp": eth(icmp6(3, 0, orig6(proto=6))),
         "v6_echo": eth(ipv6(58, struct.pack("!BBHHH", 128, 0, 0, 0x1D, 1) + o6, SRC6, ROUTER6)),
         "v6_not_icmp": eth(o6),
+        # Protected peers: the quoted DTLS record header, never SCTP.
+        "v4_dtls_quote": eth(icmp4(11, 0, d4)),
+        "v4_dtls_quote_8": eth(icmp4(11, 0, d4[:28])),
+        "v6_dtls_quote": eth(icmp6(3, 0, d6)),
+        "v6_dtls_packet_too_big": eth(icmp6(2, 0, d6, rest=struct.pack("!I", 1280))),
+        "v6_dtls_handshake": eth(icmp6(3, 0, orig6(dtls_record(22, epoch=0, seq=2),
+                                                   dport=DTLS_PEER_PORT))),
+        "v6_dtls_cut_header": eth(icmp6(3, 0, d6[:40 + 8 + 10])),
+        "v6_dtls_not_dtls": eth(icmp6(3, 0, orig6(dtls_record(version=0x0303),
+                                                  dport=DTLS_PEER_PORT))),
     }
     return seeds
 

@@ -18,6 +18,15 @@
 # In both: pmark-send exits 0 with everything acked, pmark-sink got every
 # message intact (exact count), the capture has retransmissions, and
 # check_marks.py finds 0 mixed, 0 mislabeled, 0 unmarked.
+#
+# dtls_assoc_retransmit.sh runs this over DTLS (200 messages of 400 bytes
+# per thread), checked on the decrypted capture (dtls_lib_assoc.sh), where a
+# retransmission is a TSN seen again.  R then drops S -> D datagrams whose
+# first DTLS record is application data (content type 23, the first byte)
+# and whose UDP length exceeds 420 bytes: DATA datagrams, not the handshake
+# nor the COOKIE-ECHO (~370) or SHUTDOWN.  Each transmission is a new DTLS
+# record, so a --once retransmission gets no record from the library
+# (nothing for the program to consume): no_record grows instead.
 
 # MK_*, SND_*, SNK_*, TC_* are set by marks_check and py_vars (printf -v).
 # shellcheck disable=SC2154
@@ -27,15 +36,15 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_assoc.sh"
 
 THREADS=8
-COUNT=400
-SIZE=300
+COUNT=$(dtls_pick 400 200)
+SIZE=$(dtls_pick 300 400)
 TOTAL=$((THREADS * COUNT))
 LOSS=10
 
 require_wire
 require_cmd nft timeout
 require_assoc_tools
-tap_plan 29
+tap_plan $((29 + 2 * DTLS_POINTS))
 
 # shellcheck source-path=SCRIPTDIR source=lib_wire.sh
 source "$(dirname "$0")/lib_wire.sh"
@@ -66,6 +75,7 @@ retx_case()
 	sink_wait "sink_$name" 20
 	sink_rc=$?
 	after=$(nft_dropped)
+	dtls_cap "c_$name" "$sport"
 	diag "$name: R dropped $((after - before)) DATA datagrams"
 	[ $((after - before)) -gt 0 ]
 	ok $? "$name: R dropped DATA datagrams ($((after - before)))"
@@ -92,12 +102,15 @@ retx_case()
 topo_marked 7741 7742
 
 on_cleanup "in_ns '$NS_R' nft delete table inet pmt"
+# What a DATA datagram starts with: its first chunk's type, or over DTLS
+# an application-data record and more bytes than the control packets take.
+DATA_MATCH=$(dtls_pick '@th,160,8 0' '@th,64,8 23 udp length gt 420')
 # shellcheck disable=SC2016 # nft syntax, not shell
 check "nft in R: drop $LOSS% of the S -> D datagrams that start with DATA" \
 	in_ns "$NS_R" sh -c 'nft add table inet pmt &&
 		nft add chain inet pmt drops "{ type filter hook forward priority 0; }" &&
 		nft add rule inet pmt drops ip saddr '"$S_ADDR4"' udp dport "{ 5741, 5742 }" \
-			@th,160,8 0 numgen random mod 100 "<" '"$LOSS"' counter drop'
+			'"$DATA_MATCH"' numgen random mod 100 "<" '"$LOSS"' counter drop'
 
 # (a) Options on every transmission: retransmissions are marked again.
 retx_case marked 7741 5741 "--per-thread-options --ttl 20 --dscp 8"
@@ -116,5 +129,11 @@ is "$MK_marked" "$MK_first" "once: every first transmission is marked (marked $M
 tc_deltas || diag "pmarkctl --json stats failed"
 diag "once: tc program, growth: $(v TC_LINE)"
 c=$(v TC_once_consumed)
-[ "$c" != missing ] && [ "$c" -gt 0 ]
-ok $? "once: the tc program's once_consumed counter grew ($c; $MK_retx_once_unmarked unmarked retransmissions captured)"
+if [ -z "$PM_DTLS" ]; then
+	[ "$c" != missing ] && [ "$c" -gt 0 ]
+	ok $? "once: the tc program's once_consumed counter grew ($c; $MK_retx_once_unmarked unmarked retransmissions captured)"
+else
+	n=$(v TC_no_record)
+	is "$n/$c" "$(dtls_plus_control "$MK_retx")/0" \
+		"once: retransmissions had no record: no_record grew by the $MK_retx retransmissions and S's $DW_control control-only datagrams, once_consumed 0"
+fi

@@ -16,11 +16,15 @@
 #                                 (the last object in FILE when several)
 #   marks_check PCAP PORT ARGS.. tests/net/check_marks.py, sets MK_<name> for
 #                                 every count it prints (MK_ok, MK_mislabeled...)
+# With PM_DTLS set, sink_start, send_run (and lib_wire.sh's snd) run protected
+# associations: see dtls_lib_assoc.sh.
 
 SINK_BIN=${SINK_BIN:-$TOP_DIR/build/pmark-sink}
 SEND_BIN=${SEND_BIN:-$TOP_DIR/build/pmark-send}
 CHECK_MARKS=$TOP_DIR/tests/net/check_marks.py
 declare -A SINK_PID=()
+# shellcheck source-path=SCRIPTDIR source=dtls_lib_assoc.sh
+source "$LIB_DIR/dtls_lib_assoc.sh"
 
 # require_assoc_tools: skip the script (exit 4) unless pmark-send and
 # pmark-sink are built.
@@ -52,12 +56,12 @@ sink_start()
 	local name=$1 ns=$2 i pid
 	shift 2
 	# ip netns exec itself, not a function: $! must be the sink (it execs it).
-	ip netns exec "$ns" "$SINK_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err" &
+	ip netns exec "$ns" "$SINK_BIN" "${DTLS_SINK_OPTS[@]}" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err" &
 	pid=$!
 	track_pid "$pid"
 	SINK_PID[$name]=$pid
 	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$LIB_TMP/$name.out" 2>/dev/null && return 0
+		grep -q "listening on" "$LIB_TMP/$name.out" 2>/dev/null && { dtls_sink_started "$name"; return; }
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -89,7 +93,8 @@ send_run()
 {
 	local name=$1 ns=$2
 	shift 2
-	in_ns "$ns" "$SEND_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
+	dtls_send_opts "$name"
+	in_ns "$ns" "$SEND_BIN" "${DTLS_OPTS[@]}" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
 	local rc=$?
 	[ $rc = 0 ] || diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"
 	return $rc

@@ -744,3 +744,30 @@ trace_path()
 {
 	tj "$1" '[(h["addrs"][0] if h.get("addrs") else "*") for h in sorted(j["hops"], key=lambda h: h["hop"]) if h["hop"] <= (j.get("dest_hop") or max([0] + [x["hop"] for x in j["hops"]]))]'
 }
+
+# ---------------------------------------------------------------- protected associations
+
+# sink_fingerprint NAME: the certificate fingerprint ("sha-256 AB:...") a
+# pmark-sink --dtls started by sink_start NAME printed: its "dtls: FP" line
+# (text output) or the "fingerprint" of its listening object (--json);
+# nothing (status 1) if it printed neither.
+sink_fingerprint()
+{
+	python3 - "$LIB_TMP/$1.out" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("dtls: "):
+        print(line[6:])
+        sys.exit(0)
+    if line.startswith("{"):
+        try:
+            o = json.loads(line)
+        except ValueError:
+            continue
+        if o.get("event") == "listening" and o.get("fingerprint"):
+            print(o["fingerprint"])
+            sys.exit(0)
+sys.exit(1)
+PY
+}

@@ -12,7 +12,8 @@ snd()
 {
 	local name=$1 ns=$2 rc
 	shift 2
-	in_ns "$ns" timeout -k 5 50 "$SEND_BIN" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
+	dtls_send_opts "$name"
+	in_ns "$ns" timeout -k 5 50 "$SEND_BIN" "${DTLS_OPTS[@]}" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
 	rc=$?
 	[ $rc = 124 ] && diag "pmark-send did not finish in 50 s"
 	[ $rc = 0 ] || diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"

@@ -32,6 +32,10 @@ struct rec {
 	uint64_t owner;
 	uint32_t expire_ms;
 	uint32_t ip_id;         /* SET(v): stamp IPv4 ID v */
+	/* A protected peer's record: peer (1 or 2, of the case's peers) and record id. */
+	uint8_t peer;           /* 0: an SCTP record (vtag, tsn) */
+	uint16_t epoch;
+	uint64_t seq;
 };
 
 enum action_kind {
@@ -55,11 +59,22 @@ struct step {
 	uint64_t cnt[PMARK_CNT_MAX];      /* counter deltas of the run; unlisted ones must stay 0 */
 };
 
+/*
+ * A protected peer the case registers with pmark_dtls_peer_add: local port
+ * SPORT, the built packets' destination address of that family, dport.
+ */
+struct peer {
+	bool v6;
+	uint16_t dport;                   /* 0: no peer */
+	uint16_t sport;                   /* 0: SPORT */
+};
+
 struct prog_case {
 	const char *name;
 	uint16_t ports[2];                /* registered source ports; none listed: SPORT */
 	const struct step *steps;
 	size_t n_steps;
+	struct peer peers[2];             /* protected peers, none by default */
 };
 
 struct case_table {
@@ -68,7 +83,7 @@ struct case_table {
 };
 
 extern const struct case_table header_cases, chunk_cases, record_cases, not_ours_cases,
-	malformed_cases, fragment_cases, ipid_cases;
+	malformed_cases, fragment_cases, ipid_cases, dtls_cases;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define N_OF(type, ...) (sizeof((const type[]){ __VA_ARGS__ }) / sizeof(type))
@@ -86,6 +101,10 @@ extern const struct case_table header_cases, chunk_cases, record_cases, not_ours
 #define SLEEP_MS(ms)                { .kind = ACT_SLEEP_MS, .arg = (ms) }
 #define WRITE_BEGIN(tsn_)           { .kind = ACT_WRITE_BEGIN, .rec = { .tsn = (tsn_) } }
 #define WRITE_END(tsn_)             { .kind = ACT_WRITE_END, .rec = { .tsn = (tsn_) } }
+/* The record of a protected datagram (epoch, seq) under the tag of the case's peer 1 or 2. */
+#define MARK_REC_P(peer_, epoch_, seq_, ...) { .kind = ACT_MARK, .rec = { .peer = (peer_), \
+					       .epoch = (epoch_), .seq = (seq_), __VA_ARGS__ } }
+#define MARK_REC(epoch_, seq_, ...) MARK_REC_P(1, epoch_, seq_, __VA_ARGS__)
 
 #define DATA(tsn_)   { .type = CT_DATA, .tsn = (tsn_) }
 #define IDATA(tsn_)  { .type = CT_IDATA, .tsn = (tsn_) }
@@ -102,5 +121,8 @@ extern const struct case_table header_cases, chunk_cases, record_cases, not_ours
 #define LEFT(why)    C(SEEN), C(PARSED), C(why)
 /* Refused before the SCTP header was understood. */
 #define REFUSED(why) C(SEEN), C(why)
+/* A protected peer's datagram: its record header read, then marked or left for the reason given. */
+#define DMARKED      C(SEEN), C(DTLS_PARSED), C(MARKED)
+#define DLEFT(why)   C(SEEN), C(DTLS_PARSED), C(why)
 
 #endif /* TEST_CASES_H */

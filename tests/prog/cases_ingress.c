@@ -14,6 +14,11 @@
 #define MALFORMED_     .verdict = PMARK_CNT_ICMP_MALFORMED
 #define IGNORED        .verdict = 0
 
+/* A protected datagram: UDP header, DTLS record header, DTLS_BODY bytes. */
+#define DTLS_ORIG(...) .dtls = { .on = true, __VA_ARGS__ }
+#define DTLS_UDP_LEN   (8 + 13 + DTLS_BODY)
+#define HIGH_SEQ       0x123400000005ull
+
 /* A datagram longer than an RFC 4884 original datagram field of 128 bytes. */
 #define LONG_DATA      CHUNKS({ .type = CT_DATA, .tsn = TSN, .body = 200 })
 
@@ -121,6 +126,37 @@ static const struct ingress_case rows[] = {
 	  { .orig = { .ipv6 = true }, .kind = ICMP_ECHO }, IGNORED },
 	{ "ingress: IPv6 SCTP datagram, not ICMP: not counted",
 	  { .orig = { .ipv6 = true }, .kind = NOT_ICMP }, IGNORED },
+
+	/* ---- protected peers: the quoted DTLS record header, never SCTP fields */
+	{ "ingress: IPv4 quote of a protected datagram: has_dtls and its record id, keyed by IP ID",
+	  { .orig = { DTLS_ORIG(.epoch = SET(3), .seq = HIGH_SEQ), .ip_id = SET(0x1d1d) } },
+	  .peer = { .dport = DPORT }, QUOTED(.quoted_len = DTLS_UDP_LEN, .has_dtls = true) },
+	{ "ingress: IPv6 quote of a protected datagram: keyed by the record id (kind dtls)",
+	  { .orig = { DTLS_ORIG(.epoch = SET(3), .seq = HIGH_SEQ), .ipv6 = true } },
+	  .peer = { .v6 = true, .dport = DPORT }, QUOTED(.quoted_len = DTLS_UDP_LEN, .has_dtls = true) },
+	{ "ingress: IPv6 Packet Too Big quoting a protected datagram",
+	  { .orig = { DTLS_ORIG(), .ipv6 = true }, .type = 2, .mtu = 1280 },
+	  .peer = { .v6 = true, .dport = DPORT },
+	  QUOTED(.quoted_len = DTLS_UDP_LEN, .has_dtls = true, .mtu = 1280) },
+	{ "ingress: IPv6 quote of a protected handshake record: its record id too",
+	  { .orig = { DTLS_ORIG(.type = SET(22), .epoch = SET(0), .seq = 2), .ipv6 = true } },
+	  .peer = { .v6 = true, .dport = DPORT }, QUOTED(.quoted_len = DTLS_UDP_LEN, .has_dtls = true) },
+	{ "ingress: IPv4 8-byte quote of a protected datagram: IP ID only",
+	  { .orig = { DTLS_ORIG(), .ip_id = SET(0xbeef) }, .quote = SET(8) },
+	  .peer = { .dport = DPORT }, QUOTED(.quoted_len = 8) },
+	{ "ingress: IPv4 quote ending inside the record header: no record id, no SCTP",
+	  { .orig = { DTLS_ORIG() }, .quote = SET(8 + 12) },
+	  .peer = { .dport = DPORT }, QUOTED(.quoted_len = 8 + 12) },
+	{ "ingress: IPv6 quote ending inside the record header: malformed",
+	  { .orig = { DTLS_ORIG(), .ipv6 = true }, .quote = SET(8 + 12) },
+	  .peer = { .v6 = true, .dport = DPORT }, MALFORMED_ },
+	{ "ingress: IPv6 quote of a protected peer's datagram that is no DTLS record: malformed",
+	  { .orig = { DTLS_ORIG(.version = SET(0x0303)), .ipv6 = true } },
+	  .peer = { .v6 = true, .dport = DPORT }, MALFORMED_ },
+	{ "ingress: IPv6 SCTP quote on a port with protected peers, peer not one: vtag and TSN",
+	  { .orig = { .ipv6 = true } }, .peer = { .v6 = true, .dport = DPORT + 1 }, WHOLE_QUOTE },
+	{ "ingress: IPv4 SCTP quote on a port with protected peers, peer not one",
+	  { .orig = {} }, .peer = { .dport = DPORT + 1 }, WHOLE_QUOTE },
 };
 
 const struct ingress_table ingress_cases = { rows, ARRAY_SIZE(rows) };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ int env_open(struct env *e, const char **skip)
 	e->prog_in_l3 = bpf_program__fd(e->skel->progs.pmark_ingress_l3);
 	e->frags_fd = bpf_map__fd(e->skel->maps.pmark_frags);
 	e->quotes_fd = bpf_map__fd(e->skel->maps.pmark_quotes);
+	e->dtls_fd = bpf_map__fd(e->skel->maps.pmark_dtls);
 	return 0;
 }
 
@@ -77,6 +79,44 @@ static int quotes_clear(struct env *e)
 	return 0;
 }
 
+/* Every protected peer gone, with its port's bit (pmark_flush already freed the tags' rings). */
+static int dtls_clear(struct env *e)
+{
+	struct pmark_dtls_key k;
+
+	while (!bpf_map_get_next_key(e->dtls_fd, NULL, &k)) {
+		if (bpf_map_delete_elem(e->dtls_fd, &k))
+			return -errno;
+		pmark_port_dtls_set(e->maps, k.sport, false);
+	}
+	e->tags[0] = e->tags[1] = 0;
+	return 0;
+}
+
+static int peer_add(struct env *e, const struct peer *p, uint32_t *tag)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+
+	if (p->v6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(p->dport);
+		memcpy(&in6->sin6_addr, pkt_ip6_dst, 16);
+		len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(p->dport);
+		memcpy(&in->sin_addr, pkt_ip4_dst, 4);
+		len = sizeof(*in);
+	}
+	return pmark_dtls_peer_add(e->maps, p->sport ? p->sport : SPORT, (struct sockaddr *)&ss, len,
+				   tag);
+}
+
 int env_quote_count(struct env *e)
 {
 	struct pmark_quote_key k, next, *prev = NULL;
@@ -100,7 +140,7 @@ static void writes_finish(struct env *e)
 			__atomic_fetch_add(&e->maps->slots[i].seq, 1, __ATOMIC_RELEASE);
 }
 
-int env_reset(struct env *e, const uint16_t *ports, size_t nports)
+int env_reset(struct env *e, const uint16_t *ports, size_t nports, const struct peer peers[2])
 {
 	int err;
 
@@ -112,8 +152,13 @@ int env_reset(struct env *e, const uint16_t *ports, size_t nports)
 		err = frags_clear(e);
 	if (!err)
 		err = quotes_clear(e);
+	if (!err)
+		err = dtls_clear(e);
 	for (size_t i = 0; !err && i < nports; i++)
 		err = pmark_port_add(e->maps, ports[i]);
+	for (int i = 0; !err && peers && i < 2; i++)
+		if (peers[i].dport)
+			err = peer_add(e, &peers[i], &e->tags[i]);
 	if (!err)
 		err = pmark_counters_reset(e->maps);
 	return err;
@@ -136,6 +181,16 @@ static int mark(struct env *e, const struct rec *r)
 	if (is_set(r->ip_id)) {
 		o.stamp_id = true;
 		o.ip_id = (uint16_t)set_value(r->ip_id);
+	}
+	if (r->peer) {
+		struct pmark_assoc *a = pmark_assoc_find(e->maps, e->tags[(r->peer - 1) & 1]);
+		int err;
+
+		if (!a)
+			return -errno;
+		err = pmark_assoc_mark_record(a, PMARK_RECORD_ID(r->epoch, r->seq), &o);
+		pmark_assoc_put(a, false);
+		return err;
 	}
 	return pmark_mark(e->maps, r->vtag ? r->vtag : VTAG, r->tsn, &o);
 }
@@ -169,7 +224,9 @@ static int on_assoc(struct env *e, enum action_kind kind, uint32_t vtag, uint32_
 
 bool env_act(struct env *e, const struct action *a, FILE *diag)
 {
-	uint32_t vtag = a->rec.vtag ? a->rec.vtag : VTAG;
+	/* A protected peer's slot: its tag, the sequence number's low 32 bits. */
+	uint32_t vtag = a->rec.peer ? e->tags[(a->rec.peer - 1) & 1] : a->rec.vtag ? a->rec.vtag : VTAG;
+	uint32_t tsn = a->rec.peer ? (uint32_t)a->rec.seq : a->rec.tsn;
 	struct timespec ts = { .tv_sec = a->arg / 1000, .tv_nsec = a->arg % 1000 * 1000000L };
 	int ret = 0;
 
@@ -179,10 +236,10 @@ bool env_act(struct env *e, const struct action *a, FILE *diag)
 	case ACT_MARK:
 		ret = mark(e, &a->rec);
 		if (ret)
-			fprintf(diag, "#   pmark_mark(TSN %#x): %s\n", a->rec.tsn, pmark_strerror(ret));
+			fprintf(diag, "#   pmark_mark(vtag %#x, TSN %#x): %s\n", vtag, tsn, pmark_strerror(ret));
 		break;
 	case ACT_FORGET:
-		ret = on_assoc(e, ACT_FORGET, vtag, a->rec.tsn);
+		ret = on_assoc(e, ACT_FORGET, vtag, tsn);
 		if (ret)
 			fprintf(diag, "#   pmark_assoc_forget(TSN %#x): %s\n", a->rec.tsn,
 				pmark_strerror(ret));
@@ -201,7 +258,7 @@ bool env_act(struct env *e, const struct action *a, FILE *diag)
 		break;
 	case ACT_WRITE_BEGIN:
 	case ACT_WRITE_END:
-		ret = on_assoc(e, a->kind, vtag, a->rec.tsn);
+		ret = on_assoc(e, a->kind, vtag, tsn);
 		if (ret)
 			fprintf(diag, "#   no association for vtag %#x: %s\n", vtag, pmark_strerror(ret));
 		break;

@@ -16,7 +16,8 @@ struct env {
 	struct pmark_maps *maps;
 	int prog_l2, prog_l3;       /* pmark_egress, pmark_egress_l3 */
 	int prog_in_l2, prog_in_l3; /* pmark_ingress, pmark_ingress_l3 */
-	int frags_fd, quotes_fd;
+	int frags_fd, quotes_fd, dtls_fd;
+	uint32_t tags[2];           /* the tags of the current case's protected peers */
 };
 
 /*
@@ -26,8 +27,12 @@ struct env {
 int env_open(struct env *e, const char **skip);
 void env_close(struct env *e);
 
-/* No records, no remembered fragments or quotes, only these ports registered, counters at 0. */
-int env_reset(struct env *e, const uint16_t *ports, size_t nports);
+/*
+ * No records, no remembered fragments or quotes, only these ports registered
+ * and these protected peers (NULL: none; entries with dport 0 are skipped),
+ * counters at 0.
+ */
+int env_reset(struct env *e, const uint16_t *ports, size_t nports, const struct peer peers[2]);
 
 /* Does one table action; on failure writes why to diag and returns false. */
 bool env_act(struct env *e, const struct action *a, FILE *diag);

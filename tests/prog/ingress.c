@@ -47,6 +47,12 @@ static void expect_quote(const struct ingress_case *c, const struct icmp_pkt *p,
 	q->has_sctp = c->want.has_sctp;
 	q->has_tsn = c->want.has_tsn;
 	q->qdport = be16(udp + 2);
+	if (c->want.has_dtls) {
+		const uint8_t *h = p->orig.b + p->orig.at[AT_DTLS];
+
+		q->has_dtls = 1;
+		q->qrecord_id = PMARK_RECORD_ID(be16(h + 3), (uint64_t)be16(h + 5) << 32 | be32(h + 7));
+	}
 	if (q->has_sctp)
 		q->qvtag = be32(udp + 12);
 	if (q->has_tsn)
@@ -70,6 +76,8 @@ static void expect_quote(const struct ingress_case *c, const struct icmp_pkt *p,
 		q->qtot_len = (uint16_t)(be16(ip + 4) + 40);
 		k->ident = q->qtsn;
 		k->vtag = q->qvtag;
+		if (q->has_dtls)
+			pmark_quote_key_record(k, k->sport, q->qrecord_id);
 	}
 }
 
@@ -81,7 +89,7 @@ static bool same_quote(FILE *diag, const struct pmark_quote *want, const struct 
 		FIELD(offender), FIELD(qdaddr), FIELD(mtu), FIELD(qflow), FIELD(qvtag), FIELD(qtsn),
 		FIELD(qtot_len), FIELD(qid), FIELD(qfrag_off), FIELD(quoted_len), FIELD(qdport),
 		FIELD(type), FIELD(code), FIELD(qtos), FIELD(qttl), FIELD(family), FIELD(has_sctp),
-		FIELD(has_tsn), FIELD(reserved),
+		FIELD(has_tsn), FIELD(has_dtls), FIELD(reserved), FIELD(qrecord_id),
 	};
 	bool ok = true;
 
@@ -120,8 +128,8 @@ static bool check_map(struct env *e, const struct ingress_case *c, const struct 
 	expect_quote(c, in, &key, &want);
 	err = pmark_quote_lookup(e->maps, &key, &got);
 	if (err) {
-		fprintf(diag, "#   pmark_quote_lookup(family %u, ident %#x, vtag %#x, sport %u): %s\n",
-			key.family, key.ident, key.vtag, key.sport, pmark_strerror(err));
+		fprintf(diag, "#   pmark_quote_lookup(family %u, kind %u, ident %#x, vtag %#x, sport %u): %s\n",
+			key.family, key.kind, key.ident, key.vtag, key.sport, pmark_strerror(err));
 		return false;
 	}
 	if (got.ktime_ns < t0 || got.ktime_ns > t1) {
@@ -139,13 +147,14 @@ bool run_ingress_case(struct env *e, const struct ingress_case *c, FILE *diag)
 	static uint8_t out[PKT_MAX];
 	uint64_t before[PMARK_CNT_MAX], after[PMARK_CNT_MAX], want[PMARK_CNT_MAX] = { 0 }, t0, t1;
 	uint16_t port = c->port ? c->port : SPORT;
+	const struct peer peers[2] = { c->peer };
 	size_t out_len = 0;
 	uint32_t retval = 0;
 	bool ok = true;
 	long at;
 	int err;
 
-	err = env_reset(e, &port, 1);
+	err = env_reset(e, &port, 1, peers);
 	if (err) {
 		fprintf(diag, "#   resetting the maps failed: %s\n", strerror(-err));
 		return false;

@@ -17,10 +17,12 @@ struct ingress_case {
 	const char *name;
 	struct icmp_spec pkt;
 	uint16_t port;              /* the one registered port; 0: SPORT */
+	struct peer peer;           /* a protected peer of that port (dport 0: none) */
 	int verdict;                /* PMARK_CNT_ICMP_QUOTED, _NOT_OURS, _MALFORMED; 0: nothing counted */
 	struct {
 		uint16_t quoted_len;
 		bool has_sctp, has_tsn;
+		bool has_dtls;          /* qrecord_id read from the quoted record header; IPv6 keyed by it */
 		uint32_t mtu;
 	} want;                     /* the stored quote's derived fields (QUOTED only) */
 };

@@ -11,10 +11,10 @@
 
 static const uint8_t mac_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 static const uint8_t mac_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-static const uint8_t ip4_src[4] = { 192, 0, 2, 1 };
-static const uint8_t ip4_dst[4] = { 198, 51, 100, 7 };
-static const uint8_t ip6_src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
-static const uint8_t ip6_dst[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [15] = 0x07 };
+const uint8_t pkt_ip4_src[4] = { 192, 0, 2, 1 };
+const uint8_t pkt_ip4_dst[4] = { 198, 51, 100, 7 };
+const uint8_t pkt_ip6_src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
+const uint8_t pkt_ip6_dst[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [15] = 0x07 };
 
 static _Noreturn void die(const char *what)
 {
@@ -106,8 +106,8 @@ static void put_ipv4(struct pkt *p, const struct pkt_spec *s)
 	pkt_wr16(ip + 6, s->df ? 0x4000 : 0);
 	ip[8] = s->ttl ? s->ttl : 64;
 	ip[9] = l4_proto(s);
-	memcpy(ip + 12, ip4_src, 4);
-	memcpy(ip + 16, ip4_dst, 4);
+	memcpy(ip + 12, pkt_ip4_src, 4);
+	memcpy(ip + 16, pkt_ip4_dst, 4);
 	if (opt_len) {
 		p->at[AT_IP_OPT] = p->at[AT_IP] + 20;
 		memset(ip + 20, 1, opt_len - 1);             /* NOPs, then End of Options */
@@ -136,7 +136,7 @@ static size_t put_ext6(struct pkt *p, uint8_t type, size_t nh_at)
 		x = pkt_put(p, 24);
 		x[1] = 2;
 		x[2] = 4;
-		memcpy(x + 8, ip6_dst, 16);  /* the final destination stays the IPv6 destination */
+		memcpy(x + 8, pkt_ip6_dst, 16);  /* the final destination stays the IPv6 destination */
 		break;
 	case 44:        /* fragment header, offset 0 and M 0: an atomic fragment (RFC 6946) */
 		x = pkt_put(p, 8);
@@ -162,8 +162,8 @@ static void put_ipv6(struct pkt *p, const struct pkt_spec *s)
 	ip[2] = 0x23;
 	ip[3] = 0x45;
 	ip[7] = s->ttl ? s->ttl : 64;
-	memcpy(ip + 8, ip6_src, 16);
-	memcpy(ip + 24, ip6_dst, 16);
+	memcpy(ip + 8, pkt_ip6_src, 16);
+	memcpy(ip + 24, pkt_ip6_dst, 16);
 	nh_at = (size_t)(ip - p->b) + 6;
 	for (int i = 0; i < s->n_ext6; i++)
 		nh_at = put_ext6(p, s->ext6[i], nh_at);
@@ -255,19 +255,45 @@ static void put_sctp_over_udp(struct pkt *p, const struct pkt_spec *s)
 			put_chunk(p, &chunks[i]);
 }
 
+/* One DTLS record: header (RFC 6347 4.1), then bytes that stand for its ciphertext. */
+static void put_dtls_over_udp(struct pkt *p, const struct pkt_spec *s)
+{
+	size_t body = s->dtls.body ? s->dtls.body : DTLS_BODY;
+	uint64_t seq = s->dtls.seq ? s->dtls.seq : DTLS_SEQ;
+	uint8_t *udp, *h;
+
+	p->at[AT_UDP] = (int)p->len;
+	udp = pkt_put(p, 8);
+	pkt_wr16(udp, s->sport ? s->sport : SPORT);
+	pkt_wr16(udp + 2, s->dport ? s->dport : DPORT);
+	p->at[AT_DTLS] = (int)p->len;
+	h = pkt_put(p, 13);
+	h[0] = (uint8_t)(is_set(s->dtls.type) ? set_value(s->dtls.type) : 23);
+	pkt_wr16(h + 1, (uint16_t)(is_set(s->dtls.version) ? set_value(s->dtls.version) : 0xfefd));
+	pkt_wr16(h + 3, (uint16_t)(is_set(s->dtls.epoch) ? set_value(s->dtls.epoch) : DTLS_EPOCH));
+	pkt_wr16(h + 5, (uint16_t)(seq >> 32));
+	pkt_wr32(h + 7, (uint32_t)seq);
+	pkt_wr16(h + 11, (uint16_t)(is_set(s->dtls.len) ? set_value(s->dtls.len) : body));
+	put_pattern(p, body);
+}
+
 static void finish_sctp_over_udp(struct pkt *p, const struct pkt_spec *s)
 {
-	uint8_t *udp = p->b + p->at[AT_UDP], *sctp = p->b + p->at[AT_SCTP];
+	uint8_t *udp = p->b + p->at[AT_UDP];
 	size_t udp_len = p->len - p->at[AT_UDP];
 	size_t alen = s->ipv6 ? 16 : 4;
 	const uint8_t *ip = p->b + p->at[AT_IP];
-	uint32_t crc = crc32c(sctp, p->len - p->at[AT_SCTP]);
 
-	/* The CRC32c goes on the wire least significant byte first. */
-	sctp[8] = crc;
-	sctp[9] = crc >> 8;
-	sctp[10] = crc >> 16;
-	sctp[11] = crc >> 24;
+	if (p->at[AT_SCTP] >= 0) {
+		uint8_t *sctp = p->b + p->at[AT_SCTP];
+		uint32_t crc = crc32c(sctp, p->len - p->at[AT_SCTP]);
+
+		/* The CRC32c goes on the wire least significant byte first. */
+		sctp[8] = crc;
+		sctp[9] = crc >> 8;
+		sctp[10] = crc >> 16;
+		sctp[11] = crc >> 24;
+	}
 	pkt_wr16(udp + 4, (uint16_t)udp_len);
 	pkt_wr16(udp + 6, udp_csum(ip + (s->ipv6 ? 8 : 12), ip + (s->ipv6 ? 24 : 16), alen, udp, udp_len));
 	if (is_set(s->udp_len))
@@ -355,7 +381,10 @@ void pkt_build(const struct pkt_spec *s, struct pkt *p)
 			put_ipv4(p, s);
 		p->l4 = (int)p->len;
 		if (l4_proto(s) == IPPROTO_UDP_) {
-			put_sctp_over_udp(p, s);
+			if (s->dtls.on)
+				put_dtls_over_udp(p, s);
+			else
+				put_sctp_over_udp(p, s);
 			finish_sctp_over_udp(p, s);
 		} else {
 			put_pattern(p, 32);
@@ -374,7 +403,7 @@ const char *pkt_where(const struct pkt *p, size_t off, char *buf, size_t len)
 	static const char *const names[AT_COUNT] = {
 		[AT_NONE] = "eth", [AT_VLAN] = "vlan", [AT_IP] = "ip", [AT_IP_OPT] = "ip-options",
 		[AT_EXT6] = "ipv6-ext", [AT_UDP] = "udp", [AT_SCTP] = "sctp",
-		[AT_CHUNK] = "chunk", [AT_DATA] = "data-chunk",
+		[AT_CHUNK] = "chunk", [AT_DATA] = "data-chunk", [AT_DTLS] = "dtls",
 	};
 	int best = AT_NONE, base = 0;
 

@@ -29,6 +29,11 @@ static inline uint32_t set_value(uint32_t f) { return f & ~PKT_SET_BIT; }
 #define VTAG  0x1eaf1e55u
 #define TSN   1000u
 
+/* Defaults of a protected (DTLS) datagram's first record. */
+#define DTLS_EPOCH 1
+#define DTLS_SEQ   1000u
+#define DTLS_BODY  48           /* bytes of "ciphertext" after the record header */
+
 /* SCTP chunk types */
 #define CT_DATA        0
 #define CT_SACK        3
@@ -59,6 +64,7 @@ enum pkt_layer {
 	AT_SCTP,     /* SCTP common header */
 	AT_CHUNK,    /* first chunk */
 	AT_DATA,     /* first DATA or I-DATA chunk */
+	AT_DTLS,     /* DTLS record header (protected datagrams) */
 	AT_COUNT
 };
 
@@ -84,6 +90,19 @@ struct pkt_spec {
 	uint32_t vtag;          /* 0: VTAG */
 	const struct chunk *chunks;   /* NULL: one DATA chunk carrying TSN */
 	size_t n_chunks;
+	/*
+	 * A protected datagram: the UDP payload is one DTLS record (header and
+	 * DTLS_BODY bytes standing for ciphertext) instead of SCTP.
+	 */
+	struct {
+		bool on;
+		uint32_t type;          /* SET(v): content type v; 0: 23, application data */
+		uint32_t version;       /* SET(v); 0: 0xfefd, DTLS 1.2 */
+		uint32_t epoch;         /* SET(v); 0: DTLS_EPOCH */
+		uint64_t seq;           /* 48-bit sequence number; 0: DTLS_SEQ */
+		uint32_t len;           /* SET(v): declare record length v instead of the real one */
+		uint16_t body;          /* 0: DTLS_BODY */
+	} dtls;
 	/* Deliberate inconsistencies: SET(v) writes v in place of the computed value. */
 	uint32_t version, ihl, ip_len, udp_len;
 	struct {
@@ -108,6 +127,9 @@ void pkt_build(const struct pkt_spec *s, struct pkt *p);
 
 /* "udp+6", "ip+8": where an offset falls, for diagnostics. */
 const char *pkt_where(const struct pkt *p, size_t off, char *buf, size_t len);
+
+/* The addresses every built packet goes from and to. */
+extern const uint8_t pkt_ip4_src[4], pkt_ip4_dst[4], pkt_ip6_src[16], pkt_ip6_dst[16];
 
 /* Byte writers shared by the frame builders (pkt.c, icmp.c). */
 void pkt_wr16(uint8_t *q, uint16_t v);

@@ -20,7 +20,7 @@
 
 static const struct case_table *const tables[] = {
 	&header_cases, &chunk_cases, &record_cases, &not_ours_cases, &malformed_cases,
-	&fragment_cases, &ipid_cases,
+	&fragment_cases, &ipid_cases, &dtls_cases,
 };
 
 static void print_counters(FILE *diag, const char *label, const uint64_t *c)
@@ -102,7 +102,7 @@ static bool run_case(struct env *e, const struct prog_case *c, FILE *diag)
 {
 	static const uint16_t default_port = SPORT;
 	size_t nports = c->ports[1] ? 2 : c->ports[0] ? 1 : 0;
-	int err = env_reset(e, nports ? c->ports : &default_port, nports ? nports : 1);
+	int err = env_reset(e, nports ? c->ports : &default_port, nports ? nports : 1, c->peers);
 
 	if (err) {
 		fprintf(diag, "# resetting the maps failed: %s\n", strerror(-err));

@@ -6,6 +6,7 @@
  * writers.  TAP output; needs no privileges.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,8 +14,21 @@
 #include "pmark_int.h"
 
 static bool port_5000(__u16 port) { return port == 5000; }
+
+/* Port 5000 has protected peers: the one at port 4444, with tag 0x7a6. */
+struct pmark_dtls_key;
+static int peer_4444(const struct pmark_dtls_key *k, __u32 *tag);
 #define PMARK_PORT_REGISTERED(port) port_5000(port)
+#define PMARK_PORT_DTLS(port) port_5000(port)
+#define PMARK_DTLS_PEER(key, tag) peer_4444(key, tag)
 #include "pmark_parse.h"
+
+static int peer_4444(const struct pmark_dtls_key *k, __u32 *tag)
+{
+	*tag = 0x7a6;
+	return k->dport == 4444 && k->sport == 5000 && k->family == 4 &&
+	       k->daddr[0] == htonl(0x0a000002);
+}
 
 static int test_no, failed;
 
@@ -135,6 +149,95 @@ static void test_parser(void)
 	check(v == PMARK_CNT_MALFORMED, "parse: chunk length below 4 is malformed");
 }
 
+/* The same frame, but to port 4444 with one DTLS record (header + 8 bytes) as its UDP payload. */
+static size_t build_dtls(__u8 *p, __u8 type, __u16 version, __u16 epoch, __u64 seq)
+{
+	size_t len = build_v4(p, 5000);
+	__u8 *h = p + 42;
+
+	p[36] = 4444 >> 8;
+	p[37] = 4444 & 0xff;
+	p[38] = 0;
+	p[39] = 8 + 13 + 8;             /* UDP length */
+	p[17] = 20 + 8 + 13 + 8;        /* IP total length */
+	h[0] = type;
+	h[1] = version >> 8;
+	h[2] = version & 0xff;
+	h[3] = epoch >> 8;
+	h[4] = epoch & 0xff;
+	for (int i = 0; i < 6; i++)
+		h[5 + i] = (__u8)(seq >> (40 - 8 * i));
+	h[11] = 0;
+	h[12] = 8;
+	memset(h + 13, 0x5a, 8);
+	(void)len;
+	return 14 + 20 + 8 + 13 + 8;
+}
+
+static void test_parser_dtls(void)
+{
+	__u8 buf[128];
+	struct pmark_pkt pkt;
+	size_t len = build_dtls(buf, 23, 0xfefd, 3, 0x123456789abcull);
+	int v;
+
+	memset(&pkt, 0, sizeof(pkt));
+	v = pmark_parse(buf, buf + len, len, true, &pkt);
+	check(v == PMARK_CNT_PARSED && pkt.dtls && pkt.has_data && !pkt.dtls_no_peer &&
+	      pkt.vtag == 0x7a6 && pkt.tsn == 0x56789abc && pkt.epoch == 3,
+	      "parse dtls: the peer's tag, the sequence's low 32 bits and the epoch");
+	build_dtls(buf, 22, 0xfefd, 0, 5);
+	memset(&pkt, 0, sizeof(pkt));
+	v = pmark_parse(buf, buf + len, len, true, &pkt);
+	check(v == PMARK_CNT_PARSED && pkt.dtls && !pkt.has_data,
+	      "parse dtls: a handshake record is read, and carries no message");
+	build_dtls(buf, 23, 0x0303, 3, 5);
+	memset(&pkt, 0, sizeof(pkt));
+	check(pmark_parse(buf, buf + len, len, true, &pkt) == PMARK_CNT_MALFORMED && !pkt.dtls,
+	      "parse dtls: a version other than DTLS 1.0 / 1.2 is malformed");
+	build_dtls(buf, 23, 0xfefd, 3, 5);
+	buf[42 + 12] = 9;               /* record one byte longer than the datagram */
+	memset(&pkt, 0, sizeof(pkt));
+	check(pmark_parse(buf, buf + len, len, true, &pkt) == PMARK_CNT_MALFORMED,
+	      "parse dtls: a record longer than the datagram is malformed");
+	build_dtls(buf, 23, 0xfefd, 3, 5);
+	memset(&pkt, 0, sizeof(pkt));
+	check(pmark_parse(buf, buf + 50, len, true, &pkt) == PMARK_NEED_PULL,
+	      "parse dtls: a record header beyond the linear data asks for a pull");
+	memset(&pkt, 0, sizeof(pkt));
+	check(pmark_parse(buf, buf + 50, 50, true, &pkt) == PMARK_CNT_TRUNCATED,
+	      "parse dtls: a packet cut inside the record header is truncated");
+	len = build_v4(buf, 5000);
+	memset(&pkt, 0, sizeof(pkt));
+	v = pmark_parse(buf, buf + len, len, true, &pkt);
+	check(v == PMARK_CNT_PARSED && pkt.dtls_no_peer && !pkt.dtls && pkt.has_data &&
+	      pkt.tsn == 0x01020304 && pkt.epoch == 0,
+	      "parse dtls: a peer not protected on the same port is parsed as SCTP");
+}
+
+/* A protected datagram's record in a slot: epoch kept, and reset by an SCTP write. */
+static void test_record_slot(void)
+{
+	struct pmark_slot s = { 0 }, copy;
+	struct pmark_record r;
+	struct pmark_quote_key k = { 0 };
+
+	check(pmark_slot_write_record(&s, 0x7a6, PMARK_RECORD_ID(3, 0x123456789abcull),
+				      PMARK_F_VALID | PMARK_F_TTL, 9, 0, 0, 0, 0, 0) == 0 &&
+	      s.vtag == 0x7a6 && s.tsn == 0x56789abc && s.epoch == 3,
+	      "record slot: tag, low 32 bits of the sequence, epoch");
+	pmark_slot_read(&s, &copy);
+	pmark_record_from_slot(&copy, 1, 0, &r);
+	check(r.epoch == 3 && r.tsn == 0x56789abc && r.vtag == 0x7a6 && r.opts.ttl == 9,
+	      "record slot: read back with its epoch");
+	check(pmark_slot_write(&s, 7, 9, PMARK_F_VALID | PMARK_F_TTL, 5, 0, 0, 0, 0, 0) == 0 &&
+	      s.epoch == 0, "record slot: an SCTP record written over it has epoch 0");
+	pmark_quote_key_record(&k, 5000, PMARK_RECORD_ID(3, 0x123456789abcull));
+	check(k.family == 6 && k.kind == PMARK_QUOTE_DTLS && k.sport == 5000 &&
+	      k.ident == 0x56789abc && k.vtag == (3u << 16 | 0x1234),
+	      "quote key of a record id: kind dtls, ident = sequence low 32, vtag = epoch:high 16");
+}
+
 /* Writers store (tsn, ttl = tsn & 0xff, owner = tsn * 3); a reader must never see a mix. */
 static struct pmark_slot shared_slot;
 static volatile bool stop;
@@ -201,6 +304,8 @@ int main(void)
 	test_opts();
 	test_ip_id();
 	test_parser();
+	test_parser_dtls();
+	test_record_slot();
 	test_seqlock();
 	test_stale_writer();
 	printf("1..%d\n", test_no);   /* trailing plan: the count is what ran */

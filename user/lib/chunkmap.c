@@ -191,8 +191,12 @@ int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data 
 		*first = true;
 	}
 	if (!*first) {
-		/* A retransmission: the options of its first transmission, unless once. */
-		*key = e->tsn == d->tsn && e->state == 2 && !(pm_key_flags(e->key) & PMARK_F_ONCE) ? e->key : 0;
+		/* A retransmission: the options of its first transmission, unless once
+		 * (the cleartext copy still goes along). */
+		*key = 0;
+		if (e->tsn == d->tsn && e->state == 2)
+			*key = !(pm_key_flags(e->key) & PMARK_F_ONCE) ? e->key
+				: pm_key_flags(e->key) & PM_KEY_CLEAR ? pm_key_make(PM_KEY_CLEAR, 0, 0, 0) : 0;
 		return 0;
 	}
 	m = chunk_message(c, pkt, d, &finished);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 #include <usrsctp.h>
+#include "pmark_dtls.h"
+#include "clearsink.h"
 #include "ep_int.h"
 
 #define PM_SEEN_DEFAULT 4096u
@@ -87,6 +89,7 @@ void pm_conn_free(struct pmark_conn *c)
 {
 	conn_unlink(c);
 	pm_conn_unregister(c);
+	pm_xf_close(c);
 	pm_release_records(c);
 	for (uint32_t i = 0; i < c->nstreams; i++) {
 		descs_free(c->streams[i].head);
@@ -100,6 +103,7 @@ void pm_conn_free(struct pmark_conn *c)
 	free(c->group_of);
 	free(c->picked);
 	free(c->key_of);
+	free(c->note_of);
 	pm_track_free(c);
 	free(c->out_buf);
 	free(c->rd_buf);
@@ -187,8 +191,10 @@ static int set_mtu(struct pmark_ep *ep, struct socket *so)
 
 	memset(&pp, 0, sizeof(pp));
 	pp.spp_flags = SPP_PMTUD_DISABLE;
-	/* usrsctp adds the SCTP common header back on top of spp_pathmtu (AF_CONN). */
-	pp.spp_pathmtu = ep->cfg.mtu - (ep->family == AF_INET6 ? 48 : 28) - 12;
+	/* usrsctp adds the SCTP common header back on top of spp_pathmtu (AF_CONN);
+	 * a transform's record header and tag go on top of the packet. */
+	pp.spp_pathmtu = ep->cfg.mtu - (ep->family == AF_INET6 ? 48 : 28) - 12 -
+			 (ep->xf ? (uint32_t)ep->xf->overhead : 0);
 	return usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) ? -errno : 0;
 }
 
@@ -274,9 +280,19 @@ struct pmark_conn *pmark_connect(struct pmark_ep *ep, const struct sockaddr *rem
 		errno = remote && ep ? EAFNOSUPPORT : EINVAL;
 		return NULL;
 	}
+	if (ep->clear && pm_clear_sink_is_mirror_host(ep->clear, (const struct sockaddr_storage *)remote)) {
+		pm_log(ep, "the cleartext mirror is on the peer's address: its cleartext copies would "
+		       "reach the peer; mirror elsewhere");
+		errno = EINVAL;
+		return NULL;
+	}
 	c = pm_conn_new(ep, remote, len);
 	if (!c)
 		return NULL;
+	deadline = pm_deadline_ns(timeout_ms);
+	/* DTLS first: usrsctp's INIT is the first thing protected. */
+	if (ep->xf && ((err = pm_xf_open(c, true)) || (err = pm_xf_wait(c, deadline))))
+		goto fail;
 	so = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
 	if (!so) {
 		err = -errno;
@@ -300,7 +316,6 @@ struct pmark_conn *pmark_connect(struct pmark_ep *ep, const struct sockaddr *rem
 		err = -errno;
 		goto fail_so;
 	}
-	deadline = pm_deadline_ns(timeout_ms);
 	for (;;) {
 		int st = assoc_state(so);
 
@@ -501,13 +516,17 @@ int pmark_conn_stats(struct pmark_conn *c, struct pmark_conn_stats *o)
 	S(cmsg_datagrams, PS_CMSG); S(sacks_in, PS_SACKS); S(bad_packets_in, PS_BAD_IN);
 	S(tracked_datagrams, PS_TRACKED); S(icmp_errors, PS_ICMP); S(icmp_matched, PS_ICMP_MATCHED);
 	S(track_events_dropped, PS_EV_DROPPED); S(probes_dropped, PS_PROBES_DROPPED);
+	S(dtls_rejected, PS_XF_REJECTED); S(dtls_replayed, PS_XF_REPLAYED);
+	S(cleartext_emitted, PS_CLEAR_EMITTED); S(cleartext_failed, PS_CLEAR_FAILED);
 #undef S
-	o->records_live = o->records_written - o->records_acked - o->records_released -
-			  o->records_overwritten;
+	/* A protected datagram's record serves that datagram alone: none stays live. */
+	o->records_live = c->xf_buf ? 0 : o->records_written - o->records_acked -
+					       o->records_released - o->records_overwritten;
 	pthread_mutex_lock(&c->map_lock);
 	o->vtag = c->peer_vtag;
 	o->cum_tsn_ack = c->cum_ack;
-	o->ring = c->assoc ? pmark_assoc_ring(c->assoc) : UINT32_MAX;
+	o->ring = c->assoc ? pmark_assoc_ring(c->assoc)
+		  : c->xf_ring ? pmark_assoc_ring(c->xf_ring) : UINT32_MAX;
 	pthread_mutex_unlock(&c->map_lock);
 	o->state = -1;
 	o->queued_bytes = queued_bytes(c->so);

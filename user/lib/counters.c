@@ -37,6 +37,9 @@ static const struct {
 	[PMARK_CNT_ICMP_QUOTED] = { "icmp_quoted", "ingress: errors quoting a registered port, kept in quotes" },
 	[PMARK_CNT_ICMP_NOT_OURS] = { "icmp_not_ours", "ingress: errors quoting another protocol or port, or no DATA chunk (IPv6)" },
 	[PMARK_CNT_ICMP_MALFORMED] = { "icmp_malformed", "ingress: error or quote truncated or with inconsistent lengths" },
+	[PMARK_CNT_DTLS_PARSED] = { "dtls_parsed", "DTLS record header read on a protected peer" },
+	[PMARK_CNT_DTLS_NO_PEER] = { "dtls_no_peer", "datagrams on a port with protected peers to a peer not among them; parsed as SCTP" },
+	[PMARK_CNT_DTLS_NOT_APPDATA] = { "dtls_not_appdata", "protected datagrams whose first record is no application data (handshake, alert); left unmarked" },
 };
 
 int pmark_counter_count(void)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * One datagram to the peer.  With the maps, the record already written
- * decides its options; without them (CMSG mode) they travel as per-packet
+ * decides its options (a protected datagram's is written by protect.c, once
+ * its record id is known); without them (CMSG mode) they travel as per-packet
  * ancillary data, which Linux honours for TTL/TOS and for IPv6 hop limit,
  * traffic class and DONTFRAG, but has no IPv4 DF per packet.
  */
@@ -60,7 +61,7 @@ static bool pending_icmp_error(int err)
 	       err == ENONET || err == EPROTO || err == EMSGSIZE || err == EACCES || err == ENOPROTOOPT;
 }
 
-int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t key)
+int pm_send_raw(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t key)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int)) * 3];
@@ -98,4 +99,11 @@ int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t
 	}
 	pm_count(c, PS_DGRAMS_OUT, 1);
 	return 0;
+}
+
+int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, const struct pm_dgram *d)
+{
+	if (c->ep->xf)
+		return pm_xf_send(c, buf, len, d);
+	return pm_send_raw(c, buf, len, d ? d->key : 0);
 }

@@ -13,6 +13,8 @@
 #include <netinet/in.h>
 #include <sys/eventfd.h>
 #include <usrsctp.h>
+#include "pmark_dtls.h"
+#include "clearsink.h"
 #include "ep_int.h"
 
 #define PM_RX_MAX 65536
@@ -72,38 +74,124 @@ struct pmark_conn *pm_conn_by_addr(struct pmark_ep *ep, const struct sockaddr_st
 	return c;
 }
 
+/*
+ * A peer whose handshake failed (or that closed it) before its association
+ * was accepted: forget it, so that the same address can start afresh.
+ * Only ours to free if the application never saw it (server side).
+ */
+static struct pmark_conn *drop_dead_embryo(struct pmark_ep *ep, struct pmark_conn *c)
+{
+	int st = __atomic_load_n(&c->xf_state, __ATOMIC_ACQUIRE);
+	bool mine;
+
+	if (!ep->xf || c->xf_client || c->so || (st != PMARK_XF_FAILED && st != PMARK_XF_CLOSED))
+		return c;
+	pthread_mutex_lock(&ep->lock);
+	mine = !c->closing;
+	c->closing = true;
+	pthread_mutex_unlock(&ep->lock);
+	pm_conn_unref(c);
+	if (mine)
+		pm_conn_free(c);
+	return NULL;
+}
+
 static struct pmark_conn *conn_for(struct pmark_ep *ep, const struct sockaddr_storage *from,
 				   socklen_t len)
 {
 	struct pmark_conn *c = pm_conn_by_addr(ep, from);
 
+	if (c)
+		c = drop_dead_embryo(ep, c);
 	if (c || !ep->listener)
 		return c;
+	/* The cleartext mirror's host is never a peer: its copies would reach it. */
+	if (ep->clear && pm_clear_sink_is_mirror_host(ep->clear, from))
+		return NULL;
 	reap_embryos(ep);
 	pthread_mutex_lock(&ep->lock);
 	c = pm_conn_new_locked(ep, (const struct sockaddr *)from, len);
 	if (c)
 		c = pm_conn_lookup(c->id);
 	pthread_mutex_unlock(&ep->lock);
+	if (c && ep->xf && pm_xf_open(c, false)) {
+		pthread_mutex_lock(&ep->lock);
+		c->closing = true;     /* no state, no handshake: reaped like any embryo */
+		pthread_mutex_unlock(&ep->lock);
+	}
 	if (c)
 		pm_conn_publish(c);
 	return c;
 }
 
+/*
+ * Handshakes in progress retransmit their flights on a timer nobody else
+ * runs: the receive thread does, between datagrams.  Returns the poll
+ * timeout until the next one is due (-1: none in progress).
+ */
+#define PM_TICK_BATCH 64
+static int tick_handshakes(struct pmark_ep *ep)
+{
+	struct pmark_conn *due[PM_TICK_BATCH];
+	int n = 0, next = -1;
+
+	if (!ep->xf)
+		return -1;
+	pthread_mutex_lock(&ep->lock);
+	for (struct pmark_conn *c = ep->conns; c && n < PM_TICK_BATCH; c = c->next)
+		if (!c->closing && c->xf_buf &&
+		    __atomic_load_n(&c->xf_state, __ATOMIC_ACQUIRE) == PMARK_XF_HANDSHAKE &&
+		    (due[n] = pm_conn_lookup(c->id)))
+			n++;
+	pthread_mutex_unlock(&ep->lock);
+	for (int i = 0; i < n; i++) {
+		int t = pm_xf_tick(due[i]);
+
+		/* Wake at least every 50 ms while a handshake runs: a timer may be re-armed. */
+		if (t < 0 || t > 50)
+			t = 50;
+		if (next < 0 || t < next)
+			next = t;
+		pm_conn_unref(due[i]);
+	}
+	return next;
+}
+
+/* A datagram from the peer, through its transform if protected, to usrsctp. */
+static void deliver(struct pmark_ep *ep, struct pmark_conn *c, uint8_t *buf, size_t n, uint8_t *clear)
+{
+	if (ep->xf) {
+		ssize_t m = c->xf_buf ? pm_xf_input(c, buf, n, clear, PM_RX_MAX) : -ENOTCONN;
+
+		if (m <= 0)
+			return;   /* handshake, alert, or dropped (counted) */
+		buf = clear;
+		n = (size_t)m;
+	}
+	if (ep->mode != PMARK_MODE_OFF)
+		pm_input(c, buf, n);
+	usrsctp_conninput((void *)c->id, buf, n, 0);
+}
+
 static void *rx_thread(void *arg)
 {
 	struct pmark_ep *ep = arg;
-	uint8_t *buf = malloc(PM_RX_MAX);
+	uint8_t *buf = malloc(PM_RX_MAX), *clear = ep->xf ? malloc(PM_RX_MAX) : NULL;
 	struct pollfd pf[2] = { { .fd = ep->fd, .events = POLLIN }, { .fd = ep->wake_fd, .events = POLLIN } };
+	int timeout = -1;
 
-	while (buf && !atomic_load(&ep->stopping)) {
+	while (buf && (clear || !ep->xf) && !atomic_load(&ep->stopping)) {
 		struct sockaddr_storage from;
 		socklen_t flen = sizeof(from);
 		struct pmark_conn *c;
 		ssize_t n;
+		int rc = poll(pf, 2, timeout);
 
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+		if (rc < 0 && errno != EINTR)
 			break;
+		timeout = tick_handshakes(ep);
+		if (rc <= 0)
+			continue;
 		if (pf[1].revents)
 			break;
 		if (pf[0].revents & POLLERR)
@@ -116,12 +204,13 @@ static void *rx_thread(void *arg)
 		c = conn_for(ep, &from, flen);
 		if (!c)
 			continue;    /* not listening, not a peer: nobody to give it to */
-		if (ep->mode != PMARK_MODE_OFF)
-			pm_input(c, buf, (size_t)n);
-		usrsctp_conninput((void *)c->id, buf, (size_t)n, 0);
+		deliver(ep, c, buf, (size_t)n, clear);
 		pm_conn_unref(c);
+		if (ep->xf && timeout < 0)
+			timeout = 0;   /* a handshake may have started: look at its timer */
 	}
 	free(buf);
+	free(clear);
 	return NULL;
 }
 
@@ -236,6 +325,39 @@ static int marker_open(struct pmark_ep *ep)
 	return 0;
 }
 
+/* An application's transform must have every call libpmark makes. */
+static int transform_check(struct pmark_ep *ep)
+{
+	const struct pmark_transform_ops *x = ep->xf;
+
+	if (!x)
+		return 0;
+	if (!x->name || !x->open || !x->protect || !x->unprotect || !x->poll || !x->error ||
+	    !x->close || x->overhead > 512) {
+		pm_log(ep, "the transform lacks a function libpmark calls (name, open, protect, unprotect, "
+		       "poll, error, close), or its overhead is over 512 bytes");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sink_open(struct pmark_ep *ep)
+{
+	char why[256];
+
+	if (!ep->cfg.cleartext_pcap && !ep->cfg.cleartext_mirror)
+		return 0;
+	ep->clear = pm_clear_sink_open(ep->cfg.cleartext_pcap, ep->cfg.cleartext_mirror,
+				       ep->cfg.cleartext_mirror_len, why, sizeof(why));
+	if (!ep->clear) {
+		int err = -errno;
+
+		pm_log(ep, "%s", why);
+		return err;
+	}
+	return 0;
+}
+
 static void config_defaults(struct pmark_ep_config *c)
 {
 	if (!c->sctp_port)
@@ -270,9 +392,11 @@ struct pmark_ep *pmark_ep_open(const struct sockaddr *local, socklen_t len,
 	config_defaults(&ep->cfg);
 	ep->mode = ep->cfg.mode;
 	ep->fd = ep->wake_fd = -1;
+	ep->xf = ep->cfg.transform;
 	pthread_mutex_init(&ep->lock, NULL);
 	pm_cond_init(&ep->cond);
-	if ((err = socket_open(ep, local, len)) || (err = marker_open(ep)))
+	if ((err = transform_check(ep)) || (err = socket_open(ep, local, len)) ||
+	    (err = marker_open(ep)) || (err = sink_open(ep)))
 		goto fail;
 	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ep->wake_fd < 0) {
@@ -294,6 +418,10 @@ fail_stack:
 	errno = -err;
 	return NULL;
 fail:
+	if (ep->clear)
+		pm_clear_sink_close(ep->clear);
+	if (ep->port_registered)
+		pmark_port_del(ep->maps, ep->port);
 	if (ep->maps)
 		pmark_close(ep->maps);
 	if (ep->fd >= 0)
@@ -343,6 +471,8 @@ void pmark_ep_close(struct pmark_ep *ep)
 		pmark_port_del(ep->maps, ep->port);
 	if (ep->maps)
 		pmark_close(ep->maps);
+	if (ep->clear)
+		pm_clear_sink_close(ep->clear);
 	close(ep->fd);
 	close(ep->wake_fd);
 	pthread_mutex_destroy(&ep->lock);

@@ -27,6 +27,13 @@ static inline uint32_t pm_key_make(uint8_t flags, uint8_t ttl, uint8_t tos, uint
 	return flags ? (uint32_t)flags << 24 | (uint32_t)ttl << 16 | (uint32_t)tos << 8 | mask : 0;
 }
 static inline uint8_t pm_key_flags(uint32_t k) { return k >> 24; }
+/*
+ * pmark_opts.cleartext, kept in the key (so such messages never share a
+ * datagram with others) in the bit PMARK_F_VALID has in a slot, which no
+ * key uses; pm_key_record_flags leaves it out of what a record writes.
+ */
+#define PM_KEY_CLEAR PMARK_F_VALID
+static inline uint8_t pm_key_record_flags(uint32_t k) { return (k >> 24) & ~PM_KEY_CLEAR; }
 static inline uint8_t pm_key_ttl(uint32_t k) { return k >> 16; }
 static inline uint8_t pm_key_tos(uint32_t k) { return k >> 8; }
 static inline uint8_t pm_key_mask(uint32_t k) { return k; }
@@ -63,6 +70,25 @@ struct pm_track_info {
 };
 
 struct pm_track;                 /* track.c */
+struct pm_clear_sink;            /* clearsink.c */
+struct pmark_transform_ops;      /* pmark_dtls.h */
+
+/* What the output path knows of a datagram it hands to pm_send_dgram. */
+struct pm_dgram {
+	uint32_t key;                /* options of its first DATA chunk, 0: none */
+	uint32_t expire_ms;
+	uint16_t ip_id;              /* IPv4 ID to stamp (tracked), 0: none */
+	bool first;                  /* that chunk's first transmission (`once` marks only it) */
+	bool tracked;                /* tsn is a tracked TSN: remember its record id */
+	uint32_t tsn;
+};
+
+/* Per chunk of the packet being cut (output.c scratch). */
+struct pm_chunk_note {
+	uint32_t expire_ms;
+	uint16_t ip_id;
+	bool first;
+};
 
 struct pm_stream {
 	struct pm_desc *head, *tail; /* sent, no chunk seen yet */
@@ -111,6 +137,7 @@ struct pmark_conn {
 	pthread_mutex_t out_lock;    /* the scratch below and the order datagrams leave in */
 	struct pm_chunk *chunks;     /* scratch for the output path */
 	uint32_t *group_of, *picked, *key_of;
+	struct pm_chunk_note *note_of;
 	size_t chunks_cap;
 	uint8_t *out_buf;
 	size_t out_cap;
@@ -132,6 +159,20 @@ struct pmark_conn {
 	_Atomic uint64_t st[32];     /* enum pm_stat */
 	uint32_t cum_ack;
 
+	/* Protection (xform.c): NULL xf = plain SCTP in UDP. */
+	void *xf;                    /* the transform's state */
+	pthread_mutex_t xf_lock;     /* every call on xf; the buffer; record ids leave in order */
+	int xf_state;                /* enum pmark_xf_state, as last seen (atomic reads) */
+	bool xf_client;
+	bool xf_registered;          /* the peer is in the marker's "dtls" table */
+	uint32_t xf_tag;             /* its tag there */
+	struct pmark_assoc *xf_ring; /* and the ring of that tag */
+	bool xf_ring_failed;
+	uint8_t *xf_buf;             /* a protected datagram being built */
+	size_t xf_cap;
+	struct sockaddr_storage local;  /* the source address our datagrams leave with (cleartext sink) */
+	char xf_error[512];          /* why the handshake failed */
+
 	struct pm_track *track;      /* tracked datagrams (map_lock), events (its own lock); lazily */
 	uint32_t track_serial;       /* map_lock */
 	atomic_uint trace_tag;       /* non-zero while pmark_trace runs: its events go to it */
@@ -142,7 +183,7 @@ enum pm_stat {
 	PS_DGRAMS_OUT, PS_SEND_ERRORS, PS_SPLIT, PS_DATA_CHUNKS, PS_RETX, PS_UNMAPPED,
 	PS_UNSPLITTABLE, PS_REC_WRITTEN, PS_REC_FAILED, PS_REC_ACKED, PS_REC_RELEASED, PS_REC_OVERWRITTEN,
 	PS_CMSG, PS_SACKS, PS_BAD_IN, PS_TRACKED, PS_ICMP, PS_ICMP_MATCHED, PS_EV_DROPPED,
-	PS_PROBES_DROPPED,
+	PS_PROBES_DROPPED, PS_XF_REJECTED, PS_XF_REPLAYED, PS_CLEAR_EMITTED, PS_CLEAR_FAILED,
 };
 static inline void pm_count(struct pmark_conn *c, enum pm_stat s, uint64_t n)
 {
@@ -161,6 +202,8 @@ struct pmark_ep {
 	atomic_bool warned_df;       /* the IPv4 DF sentence has been said */
 	int base_tos;                /* the socket's own TOS, kept under a tos mask in CMSG mode */
 	atomic_uint next_ip_id;      /* IPv4 IDs stamped on tracked datagrams */
+	const struct pmark_transform_ops *xf;   /* cfg.transform: protected associations */
+	struct pm_clear_sink *clear; /* the cleartext sink, NULL: none */
 
 	pthread_t rx_thread, cb_thread;
 	bool rx_started, cb_started;
@@ -206,8 +249,27 @@ int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len);
 void pm_input(struct pmark_conn *c, const uint8_t *pkt, size_t len);
 void pm_release_records(struct pmark_conn *c);
 void pm_release_records_locked(struct pmark_conn *c);   /* map_lock held */
-/* dgram.c: one datagram to the peer, with key's options as ancillary data in CMSG mode. */
-int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t key);
+/* dgram.c: one datagram to the peer: protected (with its record) when the
+ * association is, with the options as ancillary data in CMSG mode. */
+int pm_send_dgram(struct pmark_conn *c, const uint8_t *buf, size_t len, const struct pm_dgram *d);
+/* The datagram as is: a handshake flight, or an already protected one (with key's cmsg). */
+int pm_send_raw(struct pmark_conn *c, const uint8_t *buf, size_t len, uint32_t key);
+
+/*
+ * xform.c: the association's transform.  pm_xf_open creates its state
+ * (client: we connect); pm_xf_input unprotects a datagram from the peer
+ * (> 0: cleartext length in out, 0: nothing for SCTP, < 0: dropped and
+ * counted); pm_xf_wait waits for the handshake (0, or -ECONNREFUSED / -ETIMEDOUT
+ * with the reason in c->xf_error and logged); pm_xf_tick runs its timers
+ * (rx thread); pm_xf_close frees it and forgets the peer in the marker.
+ */
+int pm_xf_open(struct pmark_conn *c, bool client);
+ssize_t pm_xf_input(struct pmark_conn *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap);
+int pm_xf_wait(struct pmark_conn *c, uint64_t deadline_ns);
+int pm_xf_tick(struct pmark_conn *c);            /* ms until the next timer, -1: none */
+void pm_xf_close(struct pmark_conn *c);
+/* Protect, record, mirror, send (dgram.c calls it for protected associations; xf_lock held). */
+int pm_xf_send(struct pmark_conn *c, const uint8_t *buf, size_t len, const struct pm_dgram *d);
 
 /* chunkmap.c: the options of a DATA chunk (key 0: unmarked).  -ENOENT when
  * a first transmission matched no message. Needs map_lock. */
@@ -241,6 +303,10 @@ void pm_log(struct pmark_ep *ep, const char *fmt, ...) __attribute__((format(pri
 uint16_t pm_track_add_locked(struct pmark_conn *c, uint32_t tsn, uint32_t key,
 			     const struct pm_track_info *ti);
 void pm_track_sent_locked(struct pmark_conn *c, uint32_t tsn, uint32_t dgram_len);
+/* Protected association: the tracked TSN tsn left (again) in the DTLS record record_id. */
+void pm_track_record_locked(struct pmark_conn *c, uint32_t tsn, uint64_t record_id);
+/* The IPv4 ID a tracked TSN was given (its retransmissions carry it too). */
+uint16_t pm_track_ip_id_locked(const struct pmark_conn *c, uint32_t tsn);
 bool pm_track_has_locked(const struct pmark_conn *c, uint32_t tsn);
 void pm_track_sack_locked(struct pmark_conn *c, const uint8_t *pkt, const struct pm_chunk *ch,
 			  const struct pm_sack *s);

@@ -94,7 +94,7 @@ static struct pmark_maps *maps_alloc(void)
 	if (!m)
 		return NULL;
 	m->slots_fd = m->rings_fd = m->ports_fd = m->counters_fd = m->config_fd = -1;
-	m->quotes_fd = -ENOENT;
+	m->quotes_fd = m->dtls_fd = -ENOENT;
 	pthread_mutex_init(&m->lock, NULL);
 	return m;
 }
@@ -141,6 +141,44 @@ static int quotes_open(const char *root)
 	return err;
 }
 
+/*
+ * "dtls" is optional in the same way: without it (or under a pin root whose
+ * layout differs) there are no protected peers, and the record level works.
+ * A sender that may not write it (a reader outside the group) gets it
+ * read-only, enough to list the peers.
+ */
+static int dtls_check(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.key_size != sizeof(struct pmark_dtls_key) ||
+	    info.value_size != sizeof(struct pmark_dtls_peer))
+		return -EPROTO;
+	return fd;
+}
+
+static int dtls_open(const char *root)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+	char path[PATH_MAX];
+	int fd, err = pmark_pin_path(path, sizeof(path), root, PMARK_PIN_DTLS);
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		fd = bpf_obj_get_opts(path, &ro);
+	if (fd < 0)
+		return -errno;
+	err = dtls_check(fd);
+	if (err < 0)
+		close(fd);
+	return err;
+}
+
 struct pmark_maps *pmark_open(const char *pin_root)
 {
 	static const struct { const char *name; size_t off; } pins[] = {
@@ -178,6 +216,7 @@ struct pmark_maps *pmark_open(const char *pin_root)
 	if (err)
 		return fail(m, err);
 	m->quotes_fd = quotes_open(m->root);
+	m->dtls_fd = dtls_open(m->root);
 	return m;
 }
 
@@ -202,6 +241,13 @@ struct pmark_maps *pmark_open_fds(const struct pmark_map_fds *fds, const char *r
 
 		m->quotes_fd = fd < 0 ? -errno : quotes_check(fd);
 		if (fd >= 0 && m->quotes_fd < 0)
+			close(fd);
+	}
+	if (fds->dtls > 0) {
+		int fd = dup(fds->dtls);
+
+		m->dtls_fd = fd < 0 ? -errno : dtls_check(fd);
+		if (fd >= 0 && m->dtls_fd < 0)
 			close(fd);
 	}
 	err = maps_map(m);
@@ -230,6 +276,8 @@ void pmark_close(struct pmark_maps *m)
 			close(*fds[i]);
 	if (m->quotes_fd >= 0)
 		close(m->quotes_fd);
+	if (m->dtls_fd >= 0)
+		close(m->dtls_fd);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

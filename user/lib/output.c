@@ -31,7 +31,10 @@ static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
 		uint32_t *g = realloc(c->group_of, cap * sizeof(*g));
 		uint32_t *p = realloc(c->picked, cap * sizeof(*p));
 		uint32_t *k = realloc(c->key_of, cap * sizeof(*k));
+		struct pm_chunk_note *nt = realloc(c->note_of, cap * sizeof(*nt));
 
+		if (nt)
+			c->note_of = nt;
 		if (ch)
 			c->chunks = ch;
 		if (g)
@@ -40,7 +43,7 @@ static int scratch_fit(struct pmark_conn *c, size_t chunks, size_t len)
 			c->picked = p;
 		if (k)
 			c->key_of = k;
-		if (!ch || !g || !p || !k)
+		if (!ch || !g || !p || !k || !nt)
 			return -ENOMEM;
 		c->chunks_cap = cap;
 	}
@@ -80,7 +83,7 @@ static void record_write(struct pmark_conn *c, uint32_t tsn, uint32_t key, uint3
 	    __atomic_load_n(&slot->tsn, __ATOMIC_RELAXED) != tsn)
 		pm_count(c, PS_REC_OVERWRITTEN, 1);
 	if (pmark_slot_write(slot, c->peer_vtag, tsn,
-			     PMARK_F_VALID | pm_key_flags(key) | (ip_id ? PMARK_F_IPID : 0), pm_key_ttl(key),
+			     PMARK_F_VALID | pm_key_record_flags(key) | (ip_id ? PMARK_F_IPID : 0), pm_key_ttl(key),
 			     pm_key_tos(key), pm_key_mask(key), ip_id, ep->cookie,
 			     expire_ms ? pmark_now_ns() + (uint64_t)expire_ms * 1000000ull : 0) == 0) {
 		pm_count(c, PS_REC_WRITTEN, 1);
@@ -135,6 +138,7 @@ static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, const struct pm_
 {
 	uint32_t first_key = 0;
 	int groups = 0;
+	bool tsn_records = c->ep->maps && !c->ep->xf;
 
 	*has_ctrl = *has_auth = false;
 	pthread_mutex_lock(&c->map_lock);
@@ -147,6 +151,7 @@ static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, const struct pm_
 
 		struct pm_track_info ti;
 		uint32_t group;
+		uint16_t ip_id;
 
 		if (!pm_is_data(ch->type) || pm_data_parse(pkt, ch, &d)) {
 			c->group_of[i] = c->key_of[i] = PM_GROUP_CTRL;
@@ -162,19 +167,24 @@ static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, const struct pm_
 			pm_count(c, PS_UNMAPPED, 1);
 		pm_count(c, first ? PS_DATA_CHUNKS : PS_RETX, 1);
 		group = key;
+		ip_id = 0;
+		/* A protected datagram's record waits for its DTLS record id (protect.c). */
 		if (first && ti.tracked) {
-			uint16_t ip_id = pm_track_add_locked(c, d.tsn, key, &ti);
-
-			if (c->ep->maps && (key || ip_id))
+			ip_id = pm_track_add_locked(c, d.tsn, key, &ti);
+			if (tsn_records && (key || ip_id))
 				record_write(c, d.tsn, key, expire_ms, ip_id);
 			group = PM_GROUP_TRACKED + ti.serial % PM_GROUP_SPAN;
-		} else if (first && key && c->ep->maps) {
+		} else if (first && key && tsn_records) {
 			record_write(c, d.tsn, key, expire_ms, 0);
 		} else if (!first) {
-			record_consume(c, d.tsn);
-			if (c->track && pm_track_has_locked(c, d.tsn))
+			if (tsn_records)
+				record_consume(c, d.tsn);
+			if (c->track && pm_track_has_locked(c, d.tsn)) {
 				group = PM_GROUP_RETX + d.tsn % PM_GROUP_SPAN;
+				ip_id = pm_track_ip_id_locked(c, d.tsn);
+			}
 		}
+		c->note_of[i] = (struct pm_chunk_note){ .expire_ms = expire_ms, .ip_id = ip_id, .first = first };
 		c->group_of[i] = group;
 		c->key_of[i] = key;
 		if (groups == 0) {
@@ -188,12 +198,32 @@ static int map_chunks(struct pmark_conn *c, const uint8_t *pkt, const struct pm_
 	return groups;
 }
 
-static uint32_t first_data_key(const struct pmark_conn *c, size_t n)
+static size_t first_data_index(const struct pmark_conn *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (c->group_of[i] != PM_GROUP_CTRL)
-			return c->key_of[i];
-	return 0;
+			return i;
+	return n;
+}
+
+/* What pm_send_dgram needs of a datagram whose first DATA chunk is chunk i (n: none). */
+static void dgram_of(const struct pmark_conn *c, const uint8_t *pkt, size_t i, size_t n,
+		     struct pm_dgram *dg)
+{
+	struct pm_data d;
+
+	memset(dg, 0, sizeof(*dg));
+	if (i >= n)
+		return;
+	dg->key = c->key_of[i];
+	dg->expire_ms = c->note_of[i].expire_ms;
+	dg->ip_id = c->note_of[i].ip_id;
+	dg->first = c->note_of[i].first;
+	if (c->group_of[i] != PM_GROUP_CTRL && (c->group_of[i] & PM_GROUP_TRACKED) &&
+	    !pm_data_parse(pkt, &c->chunks[i], &d)) {
+		dg->tracked = true;
+		dg->tsn = d.tsn;
+	}
 }
 
 static bool tracked_first(const struct pmark_conn *c, size_t n)
@@ -222,16 +252,14 @@ static int emit(struct pmark_conn *c, const uint8_t *pkt, size_t n, uint32_t gro
 		bool with_data)
 {
 	size_t k = 0, len, first_data = n;
-	uint32_t key = 0;
+	struct pm_dgram dg;
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t g = c->group_of[i];
 
 		if ((g == PM_GROUP_CTRL && with_ctrl) || (g != PM_GROUP_CTRL && with_data && g == group)) {
-			if (g != PM_GROUP_CTRL && first_data == n) {
+			if (g != PM_GROUP_CTRL && first_data == n)
 				first_data = i;
-				key = c->key_of[i];
-			}
 			c->picked[k++] = (uint32_t)i;
 		}
 	}
@@ -240,7 +268,8 @@ static int emit(struct pmark_conn *c, const uint8_t *pkt, size_t n, uint32_t gro
 	len = pm_build(pkt, c->chunks, c->picked, k, c->out_buf);
 	if (first_data < n && c->track)
 		note_tracked(c, pkt, first_data, len);
-	return pm_send_dgram(c, c->out_buf, len, key);
+	dgram_of(c, pkt, first_data, n, &dg);
+	return pm_send_dgram(c, c->out_buf, len, &dg);
 }
 
 /*
@@ -284,12 +313,14 @@ int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len)
 	struct pm_packet h;
 	size_t total = 0;
 	bool has_ctrl, has_auth;
+	struct pm_dgram dg;
 	uint32_t key;
+	size_t first;
 	int n, groups, err;
 
 	pm_count(c, PS_PACKETS_OUT, 1);
 	if (c->ep->mode == PMARK_MODE_OFF)
-		return pm_send_dgram(c, pkt, len, 0);
+		return pm_send_dgram(c, pkt, len, NULL);
 	pthread_mutex_lock(&c->out_lock);
 	n = pm_packet_parse(pkt, len, &h, c->chunks, c->chunks_cap, &total);
 	if (n >= 0 && total > (size_t)n) {
@@ -304,26 +335,24 @@ int pm_output(struct pmark_conn *c, const uint8_t *pkt, size_t len)
 		n = -ENOMEM;
 	if (n < 0) {     /* usrsctp's own packet does not parse: send it unmarked */
 		pthread_mutex_unlock(&c->out_lock);
-		return pm_send_dgram(c, pkt, len, 0);
+		return pm_send_dgram(c, pkt, len, NULL);
 	}
 	groups = map_chunks(c, pkt, &h, (size_t)n, &has_ctrl, &has_auth);
-	key = first_data_key(c, (size_t)n);
+	first = first_data_index(c, (size_t)n);
+	key = first < (size_t)n ? c->key_of[first] : 0;
+	dgram_of(c, pkt, first, (size_t)n, &dg);
 	if (groups == 2 && has_auth) {
 		/* AUTH covers the chunks after it: cutting would break it. */
 		pm_count(c, PS_UNSPLITTABLE, 1);
-		err = pm_send_dgram(c, pkt, len, key);
+		err = pm_send_dgram(c, pkt, len, &dg);
 	} else if (groups == 2 || (has_ctrl && !has_auth && ((pm_key_flags(key) & PMARK_F_TTL) ||
 							     tracked_first(c, (size_t)n)))) {
 		/* A tracked datagram starts with its DATA chunk: the TSN an ICMP quote shows. */
 		err = send_split(c, pkt, (size_t)n, has_ctrl);
 	} else {
-		for (int i = 0; i < n && c->track; i++) {
-			if (c->group_of[i] != PM_GROUP_CTRL) {
-				note_tracked(c, pkt, (size_t)i, len);
-				break;
-			}
-		}
-		err = pm_send_dgram(c, pkt, len, key);
+		if (first < (size_t)n && c->track)
+			note_tracked(c, pkt, first, len);
+		err = pm_send_dgram(c, pkt, len, &dg);
 	}
 	pthread_mutex_unlock(&c->out_lock);
 	return err;

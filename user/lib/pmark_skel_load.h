@@ -59,6 +59,7 @@ static inline struct pmark_maps *pmark_skel_maps(struct pmark_bpf *skel)
 		.counters = bpf_map__fd(skel->maps.pmark_counters),
 		.config = bpf_map__fd(skel->maps.pmark_config),
 		.quotes = bpf_map__fd(skel->maps.pmark_quotes),
+		.dtls = bpf_map__fd(skel->maps.pmark_dtls),
 	};
 
 	return pmark_open_fds(&fds, NULL);

@@ -11,16 +11,14 @@
 
 int pmark_quote_lookup(struct pmark_maps *m, const struct pmark_quote_key *k, struct pmark_quote *out)
 {
-	struct pmark_quote_key key;
-
 	if (!m || !k || !out)
+		return -EINVAL;
+	/* The key has no padding; kind is part of it (pmark_quote_key_record). */
+	if (k->kind != PMARK_QUOTE_SCTP && k->kind != PMARK_QUOTE_DTLS)
 		return -EINVAL;
 	if (m->quotes_fd < 0)
 		return m->quotes_fd == -ENOENT ? -EOPNOTSUPP : m->quotes_fd;
-	/* The program zeroes the padding byte; a caller's key might not. */
-	key = *k;
-	key.reserved = 0;
-	if (bpf_map_lookup_elem(m->quotes_fd, &key, out))
+	if (bpf_map_lookup_elem(m->quotes_fd, k, out))
 		return -errno;
 	return 0;
 }

@@ -129,6 +129,64 @@ static int ring_claim(struct pmark_maps *m, uint32_t vtag, uint32_t *ring)
 	return -ENOSPC;
 }
 
+/*
+ * A claim for a number that must be new to the pin root (a protected peer's
+ * tag, which the program finds through "dtls"): unlike ring_claim, an entry
+ * that already names it is not shared but refused, so two peers never end up
+ * with one ring.
+ */
+int pmark_ring_claim_exclusive(struct pmark_maps *m, uint32_t vtag, uint32_t *ring)
+{
+	uint64_t want = (uint64_t)vtag + 1;
+	uint32_t probes = m->nrings < PMARK_RING_PROBES ? m->nrings : PMARK_RING_PROBES, first;
+	int err = -ENOSPC;
+
+	pthread_mutex_lock(&m->lock);
+	if (assoc_lookup(m, vtag, &first) == 0) {
+		err = -EEXIST;
+		goto out;
+	}
+	for (uint32_t i = 0; i < probes; i++) {
+		uint32_t r = probe_ring(m, vtag, i);
+		uint64_t expect = 0;
+
+		if (!__atomic_compare_exchange_n(&m->rings[r].owner_vtag_plus1, &expect, want, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			if (expect != want)
+				continue;
+			err = -EEXIST;      /* another process claimed it meanwhile */
+			goto out;
+		}
+		/* Another claim of the same number in an earlier entry: it is theirs. */
+		if (assoc_lookup(m, vtag, &first) == 0 && first != r) {
+			__atomic_store_n(&m->rings[r].owner_vtag_plus1, 0, __ATOMIC_RELEASE);
+			err = -EEXIST;
+			goto out;
+		}
+		*ring = r;
+		err = 0;
+		goto out;
+	}
+out:
+	pthread_mutex_unlock(&m->lock);
+	return err;
+}
+
+void pmark_ring_release_of(struct pmark_maps *m, uint32_t vtag)
+{
+	uint32_t ring;
+
+	pthread_mutex_lock(&m->lock);
+	if (assoc_lookup(m, vtag, &ring) == 0)
+		ring_release(m, ring);
+	pthread_mutex_unlock(&m->lock);
+}
+
+int pmark_ring_of(struct pmark_maps *m, uint32_t vtag, uint32_t *ring)
+{
+	return assoc_lookup(m, vtag, ring);
+}
+
 struct pmark_assoc *pmark_assoc_find(struct pmark_maps *m, uint32_t vtag)
 {
 	uint32_t ring = 0;
@@ -245,6 +303,46 @@ int pmark_assoc_mark_range(struct pmark_assoc *a, uint32_t first_tsn, uint32_t c
 int pmark_assoc_mark(struct pmark_assoc *a, uint32_t tsn, const struct pmark_opts *o)
 {
 	return pmark_assoc_mark_range(a, tsn, 1, o);
+}
+
+/*
+ * A protected datagram's record: the slot of its sequence number's low bits,
+ * keyed by the tag, those 32 bits and the epoch.  Epoch 0 is the handshake's
+ * (DTLS application data starts at epoch 1), and 0 is also what marks an
+ * SCTP record: refused.
+ */
+int pmark_assoc_mark_record(struct pmark_assoc *a, uint64_t record_id, const struct pmark_opts *o)
+{
+	struct slot_enc e;
+	int err = pmark_opts_validate(o, NULL);
+
+	if (err)
+		return err;
+	if (!(record_id >> 48))
+		return -EINVAL;
+	encode(o, &e);
+	return pmark_slot_write_record(&a->base[(uint32_t)record_id & a->mask], a->vtag, record_id,
+				       e.flags, e.ttl, e.tos, e.tos_mask, e.ip_id, e.owner,
+				       e.expire_ns);
+}
+
+int pmark_get_record(struct pmark_maps *m, uint32_t tag, uint64_t record_id, struct pmark_record *out)
+{
+	struct pmark_assoc *a = pmark_assoc_find(m, tag);
+	struct pmark_slot copy;
+	int err = 0;
+
+	if (!a)
+		return -errno;
+	if (!pmark_slot_read(&a->base[(uint32_t)record_id & a->mask], &copy))
+		err = -EBUSY;
+	else if (!(copy.flags & PMARK_F_VALID) || copy.vtag != tag ||
+		 copy.tsn != (uint32_t)record_id || copy.epoch != (uint16_t)(record_id >> 48))
+		err = -ENOENT;
+	else
+		pmark_record_from_slot(&copy, a->ring, pmark_now_ns(), out);
+	pmark_assoc_put(a, false);
+	return err;
 }
 
 static bool slot_holds(const struct pmark_slot *s, uint32_t vtag, uint32_t tsn)

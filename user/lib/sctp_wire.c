@@ -177,3 +177,12 @@ size_t pm_build(const uint8_t *pkt, const struct pm_chunk *chunks, const uint32_
 	memcpy(out + 8, &crc, 4);
 	return off;
 }
+
+bool pm_dtls_record_id(const uint8_t *q, size_t len, uint64_t *record_id)
+{
+	/* content type 23, version 0xfefd (1.2) or 0xfeff (1.0), epoch, 48-bit sequence */
+	if (len < 13 || q[0] != 23 || q[1] != 0xfe || (q[2] != 0xfd && q[2] != 0xff))
+		return false;
+	*record_id = (uint64_t)rd16(q + 3) << 48 | (uint64_t)rd16(q + 5) << 32 | rd32(q + 7);
+	return true;
+}

@@ -111,4 +111,11 @@ size_t pm_build(const uint8_t *pkt, const struct pm_chunk *chunks, const uint32_
 uint32_t pm_crc32c(const uint8_t *buf, size_t len);
 bool pm_crc_ok(const uint8_t *pkt, size_t len);
 
+/*
+ * The record id (epoch << 48 | sequence) of the DTLS 1.2 application-data
+ * record at the start of q (a datagram, or the bytes an ICMP error quotes
+ * past the UDP header).  false when q does not start with one.
+ */
+bool pm_dtls_record_id(const uint8_t *q, size_t len, uint64_t *record_id);
+
 #endif

@@ -15,7 +15,7 @@
 
 void pm_log(struct pmark_ep *ep, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -30,11 +30,14 @@ void pm_log(struct pmark_ep *ep, const char *fmt, ...)
 uint32_t pm_opts_key(const struct pmark_opts *o)
 {
 	uint8_t ttl, tos, mask, flags = pmark_opts_fields(o, &ttl, &tos, &mask);
+	uint8_t clear = o->cleartext ? PM_KEY_CLEAR : 0;
 
 	/* The endpoint stamps IP IDs itself, on tracked datagrams only. */
 	flags &= (uint8_t)~PMARK_F_IPID;
 	/* once or expiry alone change nothing on the wire */
-	return flags & PMARK_F_ACTIONS ? pm_key_make(flags, ttl, tos, mask) : 0;
+	if (flags & PMARK_F_ACTIONS)
+		return pm_key_make(flags | clear, ttl, tos, mask);
+	return clear ? pm_key_make(clear, 0, 0, 0) : 0;
 }
 
 /* A field left at "leave" takes the next level's value. */
@@ -51,6 +54,7 @@ void pm_opts_merge(struct pmark_opts *into, const struct pmark_opts *from)
 	if (!into->expire_ms)
 		into->expire_ms = from->expire_ms;
 	into->once = into->once || from->once;
+	into->cleartext = into->cleartext || from->cleartext;
 }
 
 /* Defaults may leave every field (only once, say): check the fields given. */

@@ -68,8 +68,10 @@ static void seq_end(struct pmark_slot *s, uint32_t seq)
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
-		     uint8_t tos, uint8_t tos_mask, uint16_t ip_id, uint64_t owner, uint64_t expire_ns)
+/* Every write sets the epoch: a slot reused by an SCTP record must not keep a DTLS one's. */
+static int slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint16_t epoch,
+		      uint8_t flags, uint8_t ttl, uint8_t tos, uint8_t tos_mask, uint16_t ip_id,
+		      uint64_t owner, uint64_t expire_ns)
 {
 	uint32_t seq;
 
@@ -78,6 +80,7 @@ int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t 
 
 	s->vtag = vtag;
 	s->tsn = tsn;
+	s->epoch = epoch;
 	s->flags = flags;
 	s->ttl = ttl;
 	s->tos = tos;
@@ -87,6 +90,25 @@ int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t 
 	s->expire_ns = expire_ns;
 	seq_end(s, seq);
 	return 0;
+}
+
+int pmark_slot_write(struct pmark_slot *s, uint32_t vtag, uint32_t tsn, uint8_t flags, uint8_t ttl,
+		     uint8_t tos, uint8_t tos_mask, uint16_t ip_id, uint64_t owner, uint64_t expire_ns)
+{
+	return slot_write(s, vtag, tsn, 0, flags, ttl, tos, tos_mask, ip_id, owner, expire_ns);
+}
+
+/*
+ * The program compares the sequence number's low 32 bits and the epoch
+ * (pmark_abi.h "dtls"); bits 32..47 of the sequence have no room in a slot
+ * and are not kept: 2^32 records of one epoch apart share a key.
+ */
+int pmark_slot_write_record(struct pmark_slot *s, uint32_t tag, uint64_t record_id, uint8_t flags,
+			    uint8_t ttl, uint8_t tos, uint8_t tos_mask, uint16_t ip_id, uint64_t owner,
+			    uint64_t expire_ns)
+{
+	return slot_write(s, tag, (uint32_t)record_id, (uint16_t)(record_id >> 48), flags, ttl, tos,
+			  tos_mask, ip_id, owner, expire_ns);
 }
 
 int pmark_slot_clear(struct pmark_slot *s, bool take_over_stale)
@@ -99,6 +121,7 @@ int pmark_slot_clear(struct pmark_slot *s, bool take_over_stale)
 	s->flags = 0;
 	s->vtag = 0;
 	s->tsn = 0;
+	s->epoch = 0;
 	seq_end(s, seq);
 	return 0;
 }
@@ -151,6 +174,7 @@ void pmark_record_from_slot(const struct pmark_slot *s, uint32_t ring, uint64_t 
 	memset(r, 0, sizeof(*r));
 	r->vtag = s->vtag;
 	r->tsn = s->tsn;
+	r->epoch = s->epoch;
 	r->opts = o;
 	r->expire_ns = s->expire_ns;
 	r->expired = s->expire_ns && now_ns > s->expire_ns;

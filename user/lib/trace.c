@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <netinet/in.h>
+#include "pmark_dtls.h"
 #include "ep_int.h"
 #include "pmark_trace.h"
 
@@ -132,6 +133,7 @@ static int probe_send(struct trace_run *r, uint32_t idx, uint8_t ttl, uint8_t se
 	ip.tos_mask = 0xff;
 	ip.df = df;
 	ip.once = true;
+	ip.cleartext = r->cfg.cleartext;
 	so.stream = (uint16_t)r->stream;
 	so.ppid = r->cfg.ppid;
 	so.unordered = true;
@@ -325,7 +327,9 @@ static bool is_too_big(const struct pmark_track_event *ev, int family)
 /* One probe of `size` IP bytes: ACKED, ICMP (in *ev) or TIMEOUT. */
 static int pmtu_step(struct trace_run *r, uint32_t idx, uint32_t size, struct pmark_track_event *ev)
 {
-	uint32_t over = (r->c->ep->family == AF_INET6 ? 48u : 28u) + 12u + 16u;
+	/* IP + UDP, the transform's record header and tag, SCTP common header, DATA chunk header */
+	uint32_t over = (r->c->ep->family == AF_INET6 ? 48u : 28u) + 12u + 16u +
+			(r->c->ep->xf ? (uint32_t)r->c->ep->xf->overhead : 0u);
 	uint64_t deadline;
 	int err = probe_send(r, idx, 0, 0, size - over,
 			     r->c->ep->family == AF_INET ? PMARK_DF_SET : PMARK_DF_LEAVE);

@@ -24,6 +24,7 @@
 struct pm_track_ent {
 	uint32_t tsn, msg_tsn, ppid, key, dgram_len;
 	uint64_t track_id, sent_ns, expire_ns;
+	uint64_t record_id;          /* protected: the DTLS record of its last transmission */
 	uint16_t stream, ip_id;
 	bool used, last, acked, abandoned, icmp_seen;
 };
@@ -35,6 +36,9 @@ struct pm_evq {
 
 struct pm_track {
 	struct pm_track_ent ent[PM_TRACK_SLOTS];  /* map_lock */
+	/* Protected association: which tracked TSN each DTLS record carried,
+	 * direct-mapped by sequence (consecutive records never collide). */
+	struct { uint64_t record_id; uint32_t tsn; } rec[PM_TRACK_SLOTS];
 	uint32_t pend[PM_TRACK_SLOTS];            /* last TSNs of messages not yet acked (map_lock) */
 	uint32_t npend;
 	pthread_mutex_t lock;                     /* the queues below */
@@ -126,6 +130,38 @@ void pm_track_sent_locked(struct pmark_conn *c, uint32_t tsn, uint32_t dgram_len
 	}
 }
 
+void pm_track_record_locked(struct pmark_conn *c, uint32_t tsn, uint64_t record_id)
+{
+	struct pm_track_ent *e = ent_find(c, tsn, pmark_now_ns());
+	uint32_t i = (uint32_t)record_id & (PM_TRACK_SLOTS - 1);
+
+	if (!e)
+		return;
+	e->record_id = record_id;
+	c->track->rec[i].record_id = record_id;
+	c->track->rec[i].tsn = tsn;
+}
+
+uint16_t pm_track_ip_id_locked(const struct pmark_conn *c, uint32_t tsn)
+{
+	const struct pm_track_ent *e = ent_find(c, tsn, pmark_now_ns());
+
+	return e ? e->ip_id : 0;
+}
+
+/* The tracked entry whose datagram was this DTLS record. */
+static struct pm_track_ent *ent_by_record(const struct pmark_conn *c, uint64_t record_id, uint64_t now)
+{
+	uint32_t i = (uint32_t)record_id & (PM_TRACK_SLOTS - 1);
+	struct pm_track_ent *e;
+
+	if (!c->track || !record_id || c->track->rec[i].record_id != record_id)
+		return NULL;
+	e = ent_find(c, c->track->rec[i].tsn, now);
+	/* Sent again since (a newer record): still the same TSN, still this entry. */
+	return e;
+}
+
 bool pm_track_has_locked(const struct pmark_conn *c, uint32_t tsn)
 {
 	return ent_find(c, tsn, pmark_now_ns()) != NULL;
@@ -144,6 +180,7 @@ static void opts_from_key(uint32_t key, struct pmark_opts *o)
 	}
 	o->df = f & PMARK_F_DF_SET ? PMARK_DF_SET : f & PMARK_F_DF_CLEAR ? PMARK_DF_CLEAR : PMARK_DF_LEAVE;
 	o->once = f & PMARK_F_ONCE;
+	o->cleartext = f & PM_KEY_CLEAR;
 }
 
 static void event_from(const struct pm_track_ent *e, int kind, uint64_t at, struct pmark_track_event *ev)
@@ -156,6 +193,7 @@ static void event_from(const struct pm_track_ent *e, int kind, uint64_t at, stru
 	ev->tsn = e->tsn;
 	ev->msg_tsn = e->msg_tsn;
 	ev->ip_id = e->ip_id;
+	ev->record_id = e->record_id;
 	ev->datagram_len = e->dgram_len;
 	opts_from_key(e->key, &ev->sent);
 	ev->sent.stamp_id = e->ip_id != 0;
@@ -278,6 +316,14 @@ static bool quote_of(struct pmark_conn *c, const struct pm_track_ent *e, const s
 			return false;
 		k.family = 4;
 		k.ident = e->ip_id;
+	} else if (c->ep->xf) {
+		/* Protected: the ingress program keys it by the quoted DTLS record. */
+		if (!e->record_id)
+			return false;
+		k.family = 6;
+		k.kind = PMARK_QUOTE_DTLS;
+		k.ident = (uint32_t)e->record_id;
+		k.vtag = (uint32_t)(e->record_id >> 48) << 16 | (uint32_t)(e->record_id >> 32 & 0xffff);
 	} else {
 		k.family = 6;
 		k.ident = e->tsn;
@@ -320,13 +366,19 @@ void pm_track_icmp(struct pmark_conn *c, const struct pm_icmp_err *err)
 	struct pm_quote sq;
 	bool known = false;
 	int match = PMARK_MATCH_NONE;
+	uint64_t rid;
 
 	pm_count(c, PS_ICMP, 1);
 	pm_quote_parse(err->quote, err->quote_len, &sq);
 	pthread_mutex_lock(&c->map_lock);
 	if (!c->track)
 		goto out;
-	if (sq.has_tsn && sq.vtag == c->peer_vtag) {
+	if (c->ep->xf && pm_dtls_record_id(err->quote, err->quote_len, &rid)) {
+		/* Only the encrypted datagram is quoted: its record id names the TSN it carried. */
+		e = ent_by_record(c, rid, err->now_ns);
+		match = PMARK_MATCH_RECORD;
+		known = e && quote_of(c, e, err, &q);
+	} else if (!c->ep->xf && sq.has_tsn && sq.vtag == c->peer_vtag) {
 		e = ent_find(c, sq.tsn, err->now_ns);
 		match = PMARK_MATCH_TSN;
 		known = e && quote_of(c, e, err, &q);

@@ -44,5 +44,6 @@ int cmd_dump(struct ctl *c, int argc, char **argv);
 int cmd_flush(struct ctl *c, int argc, char **argv);
 int cmd_ports(struct ctl *c, int argc, char **argv);
 int cmd_quotes(struct ctl *c, int argc, char **argv);
+int cmd_dtls(struct ctl *c, int argc, char **argv);
 
 #endif /* PMARKCTL_H */

@@ -20,13 +20,18 @@ static const char usage_text[] =
 "  set --vtag V --tsn T [--ttl N] [--tos V[/MASK]] [--df set|clear] [--ip-id N]\n"
 "      [--once] [--owner COOKIE] [--expire-ms MS]\n"
 "                      write the record for one TSN of an association\n"
-"  get --vtag V --tsn T   show one record\n"
-"  del --vtag V --tsn T   remove one record\n"
+"  set --tag T --record EPOCH:SEQ [OPTIONS as above]\n"
+"                      write the record for one DTLS record of a protected peer\n"
+"  get --vtag V --tsn T | --tag T --record EPOCH:SEQ   show one record\n"
+"  del --vtag V --tsn T | --tag T --record EPOCH:SEQ   remove one record\n"
 "  dump                every live record\n"
 "  flush               remove every record\n"
 "  ports add|del|list [PORT...]\n"
 "                      local UDP ports whose datagrams carry SCTP\n"
 "  quotes              ICMP errors quoting those datagrams, as the ingress program kept them\n"
+"  dtls list | add PORT ADDR:PORT | del PORT ADDR:PORT\n"
+"                      protected peers (SCTP inside DTLS), marked by DTLS record; add\n"
+"                      prints the peer's tag\n"
 "\n"
 "Numbers are decimal or 0x hex, as a dissector shows them.  The pin root is\n"
 "/sys/fs/bpf/pmark unless --pin-root or PMARK_PIN_ROOT says otherwise.\n"
@@ -39,7 +44,7 @@ static const struct {
 	{ "attach", cmd_attach }, { "detach", cmd_detach }, { "status", cmd_status },
 	{ "stats", cmd_stats },   { "set", cmd_set },       { "get", cmd_get },
 	{ "del", cmd_del },       { "dump", cmd_dump },     { "flush", cmd_flush },
-	{ "ports", cmd_ports },   { "quotes", cmd_quotes },
+	{ "ports", cmd_ports },   { "quotes", cmd_quotes },   { "dtls", cmd_dtls },
 };
 
 static bool verbose;

@@ -15,7 +15,9 @@
 /*
  * Pin name, the mode a --group gets on it (0 = root only), and whether a pin
  * root loaded by an older pmarkctl may lack it.  The group reads "quotes"
- * as it reads the counters: a sender matches its ICMP errors there.
+ * as it reads the counters: a sender matches its ICMP errors there.  It
+ * writes "dtls" as it writes the ports: a sender registers its protected
+ * peers.
  */
 static const struct {
 	const char *name;
@@ -28,6 +30,7 @@ static const struct {
 	{ PMARK_PIN_CONFIG, 0640, false },   { PMARK_PIN_FRAGS, 0, false },
 	{ PMARK_PIN_DEVS, 0, false },        { PMARK_PIN_QUOTES, 0640, true },
 	{ PMARK_PIN_PROG_IN, 0, true },      { PMARK_PIN_PROG_IN_L3, 0, true },
+	{ PMARK_PIN_DTLS, 0660, true },
 };
 #define NPINS (sizeof(pin_table) / sizeof(pin_table[0]))
 
@@ -37,11 +40,12 @@ static int pin_all(struct pmark_bpf *skel, const char *root)
 		skel->maps.pmark_slots, skel->maps.pmark_rings,
 		skel->maps.pmark_ports, skel->maps.pmark_counters, skel->maps.pmark_config,
 		skel->maps.pmark_frags, skel->maps.pmark_devs, skel->maps.pmark_quotes,
+		skel->maps.pmark_dtls,
 	};
 	const char *names[] = {
 		PMARK_PIN_SLOTS, PMARK_PIN_RINGS, PMARK_PIN_PORTS,
 		PMARK_PIN_COUNTERS, PMARK_PIN_CONFIG, PMARK_PIN_FRAGS, PMARK_PIN_DEVS,
-		PMARK_PIN_QUOTES,
+		PMARK_PIN_QUOTES, PMARK_PIN_DTLS,
 	};
 	/* Ingress first: a pin root with "prog" pinned is one whose load finished. */
 	struct bpf_program *progs[] = {

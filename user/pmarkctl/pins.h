@@ -32,7 +32,7 @@ bool pins_egress_prog(const struct pins *p, uint32_t id);
 bool pins_ingress_prog(const struct pins *p, uint32_t id);
 /* Remove every pin and the pin root directory. */
 int pins_remove(struct pins *p);
-/* Group access for senders: record maps rw, counters/config/quotes r, the rest root only. */
+/* Group access for senders: record maps and dtls rw, counters/config/quotes r, the rest root only. */
 int pins_grant_group(struct pins *p, gid_t gid, bool *opened_parent);
 
 #endif

@@ -27,11 +27,18 @@ static void print_json(const struct pmark_quote_key *k, const struct pmark_quote
 	json_str(addr(q, q->qdaddr, to, sizeof(to)));
 	printf(",\"qdport\":%u,\"qttl\":%u,\"qtos\":%u,\"qtot_len\":%u,\"qid\":%u,\"qfrag_off\":%u,"
 	       "\"qflow\":%u,\"quoted_len\":%u,\"has_sctp\":%s,\"qvtag\":%u,\"has_tsn\":%s,"
-	       "\"qtsn\":%u,\"ktime_ns\":%llu,\"age_ns\":%llu}",
+	       "\"qtsn\":%u,\"ktime_ns\":%llu,\"age_ns\":%llu",
 	       q->qdport, q->qttl, q->qtos, q->qtot_len, q->qid, q->qfrag_off, q->qflow, q->quoted_len,
 	       q->has_sctp ? "true" : "false", q->qvtag, q->has_tsn ? "true" : "false", q->qtsn,
 	       (unsigned long long)q->ktime_ns,
 	       (unsigned long long)(now > q->ktime_ns ? now - q->ktime_ns : 0));
+	/* Protected datagrams: the key's kind, and the quoted DTLS record's epoch and sequence. */
+	printf(",\"kind\":\"%s\",\"has_dtls\":%s", k->kind == PMARK_QUOTE_DTLS ? "dtls" : "sctp",
+	       q->has_dtls ? "true" : "false");
+	if (q->has_dtls)
+		printf(",\"epoch\":%u,\"seq\":%llu", (unsigned)(q->qrecord_id >> 48),
+		       (unsigned long long)(q->qrecord_id & 0xffffffffffffULL));
+	printf("}");
 }
 
 static void print_text(const struct pmark_quote_key *k, const struct pmark_quote *q, uint64_t now)
@@ -40,6 +47,9 @@ static void print_text(const struct pmark_quote_key *k, const struct pmark_quote
 
 	if (k->family == 4)
 		printf("ipv4 id 0x%04x", k->ident);
+	else if (k->kind == PMARK_QUOTE_DTLS)
+		printf("ipv6 record %u:%llu", k->vtag >> 16,
+		       (unsigned long long)(k->vtag & 0xffff) << 32 | k->ident);
 	else
 		printf("ipv6 vtag 0x%08x tsn %u", k->vtag, k->ident);
 	printf(" sport %u: %s type %u code %u", k->sport, addr(q, q->offender, from, sizeof(from)),
@@ -57,6 +67,9 @@ static void print_text(const struct pmark_quote_key *k, const struct pmark_quote
 		printf(", vtag 0x%08x", q->qvtag);
 	if (q->has_tsn)
 		printf(" tsn %u", q->qtsn);
+	if (q->has_dtls)
+		printf(", dtls record %u:%llu", (unsigned)(q->qrecord_id >> 48),
+		       (unsigned long long)(q->qrecord_id & 0xffffffffffffULL));
 	printf("; %.3f s ago\n", now > q->ktime_ns ? (now - q->ktime_ns) / 1e9 : 0.0);
 }
 

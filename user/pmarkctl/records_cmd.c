@@ -1,27 +1,64 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* set / get / del / dump / flush: records by (vtag, TSN). */
+/*
+ * set / get / del / dump / flush: records by (vtag, TSN), or for a protected
+ * peer by (tag, record id: DTLS epoch and sequence number).
+ */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ctl.h"
+#include "pmark_abi.h"
 
 struct key_args {
-	bool have_vtag, have_tsn;
+	bool have_vtag, have_tsn, have_record;
 	uint32_t vtag, tsn;
+	uint64_t record_id;
+	char name[64];          /* "vtag 0x... tsn N" / "tag 0x... record E:S", for messages */
 };
 
-/* Accepts --vtag/--tsn; returns 1 if argv[*i] was one of them, <0 on error. */
+/* EPOCH:SEQ, each decimal or 0x hex; epoch 0 is the handshake's, never application data. */
+static int parse_record(const char *s, uint64_t *record_id)
+{
+	char buf[64], *colon;
+	uint64_t epoch, seq;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	if (parse_u64(buf, UINT16_MAX, &epoch) || epoch == 0 ||
+	    parse_u64(colon + 1, (1ULL << 48) - 1, &seq))
+		return -EINVAL;
+	*record_id = PMARK_RECORD_ID(epoch, seq);
+	return 0;
+}
+
+/* Accepts --vtag/--tag, --tsn, --record; returns 1 if argv[*i] was one of them, <0 on error. */
 static int parse_key_arg(struct ctl *c, int argc, char **argv, int *i, struct key_args *k)
 {
-	bool vtag = !strcmp(argv[*i], "--vtag"), tsn = !strcmp(argv[*i], "--tsn");
+	const char *a = argv[*i];
+	bool vtag = !strcmp(a, "--vtag") || !strcmp(a, "--tag"), tsn = !strcmp(a, "--tsn");
+	bool record = !strcmp(a, "--record");
 
-	if (!vtag && !tsn)
+	if (!vtag && !tsn && !record)
 		return 0;
 	if (*i + 1 >= argc)
-		return -usage_error(c, "%s needs a value", argv[*i]);
+		return -usage_error(c, "%s needs a value", a);
 	(*i)++;
+	if (record) {
+		if (parse_record(argv[*i], &k->record_id))
+			return -usage_error(c, "--record %s: not EPOCH:SEQ (epoch 1..65535, sequence "
+					    "0..2^48-1, decimal or 0x hex)", argv[*i]);
+		k->have_record = true;
+		return 1;
+	}
 	if (parse_u32(argv[*i], vtag ? &k->vtag : &k->tsn))
 		return -usage_error(c, "%s %s: not a number in 0..4294967295 (decimal or 0x hex)",
-				    vtag ? "--vtag" : "--tsn", argv[*i]);
+				    a, argv[*i]);
 	if (vtag)
 		k->have_vtag = true;
 	else
@@ -29,11 +66,29 @@ static int parse_key_arg(struct ctl *c, int argc, char **argv, int *i, struct ke
 	return 1;
 }
 
-static int need_key(struct ctl *c, const struct key_args *k)
+static int need_key(struct ctl *c, struct key_args *k)
 {
-	if (!k->have_vtag || !k->have_tsn)
-		return usage_error(c, "give --vtag V and --tsn T");
+	if (!k->have_vtag || k->have_tsn == k->have_record)
+		return usage_error(c, "give --vtag V and --tsn T, or --tag T and --record EPOCH:SEQ");
+	if (k->have_record)
+		snprintf(k->name, sizeof(k->name), "tag 0x%08x record %u:%" PRIu64, k->vtag,
+			 (unsigned)(k->record_id >> 48), (uint64_t)(k->record_id & 0xffffffffffffULL));
+	else
+		snprintf(k->name, sizeof(k->name), "vtag 0x%08x tsn %u", k->vtag, k->tsn);
 	return 0;
+}
+
+/* A protected datagram's record through the peer's ring, claimed again if a flush freed it. */
+static int mark_record(struct pmark_maps *m, const struct key_args *k, const struct pmark_opts *o)
+{
+	struct pmark_assoc *a = pmark_assoc_get(m, k->vtag);
+	int err;
+
+	if (!a)
+		return -errno;
+	err = pmark_assoc_mark_record(a, k->record_id, o);
+	pmark_assoc_put(a, false);
+	return err;
 }
 
 static int parse_tos(struct ctl *c, const char *s, struct pmark_opts *o)
@@ -123,10 +178,10 @@ int cmd_set(struct ctl *c, int argc, char **argv)
 	m = open_maps(c);
 	if (!m)
 		return 1;
-	err = pmark_mark(m, k.vtag, k.tsn, &o);
+	err = k.have_record ? mark_record(m, &k, &o) : pmark_mark(m, k.vtag, k.tsn, &o);
 	pmark_close(m);
 	if (err)
-		return fail(c, "vtag 0x%08x tsn %u: %s", k.vtag, k.tsn, pmark_strerror(err));
+		return fail(c, "%s: %s", k.name, pmark_strerror(err));
 	return 0;
 }
 
@@ -136,7 +191,12 @@ static void print_record(const struct ctl *c, const struct pmark_record *r)
 	static const char *df_names[] = { "leave", "set", "clear" };
 
 	if (c->json) {
-		printf("{\"vtag\":%u,\"tsn\":%u,\"ring\":%u", r->vtag, r->tsn, r->ring);
+		/* A DTLS record (epoch != 0) keeps only its sequence number's low 32 bits. */
+		if (r->epoch)
+			printf("{\"tag\":%u,\"epoch\":%u,\"seq\":%u,\"ring\":%u", r->vtag, r->epoch,
+			       r->tsn, r->ring);
+		else
+			printf("{\"vtag\":%u,\"tsn\":%u,\"ring\":%u", r->vtag, r->tsn, r->ring);
 		if (o->ttl != PMARK_LEAVE)
 			printf(",\"ttl\":%d", o->ttl);
 		if (o->tos != PMARK_LEAVE)
@@ -150,7 +210,10 @@ static void print_record(const struct ctl *c, const struct pmark_record *r)
 		       r->expired ? "true" : "false");
 		return;
 	}
-	printf("vtag 0x%08x tsn %u", r->vtag, r->tsn);
+	if (r->epoch)
+		printf("tag 0x%08x record %u:%u", r->vtag, r->epoch, r->tsn);
+	else
+		printf("vtag 0x%08x tsn %u", r->vtag, r->tsn);
 	if (o->ttl != PMARK_LEAVE)
 		printf(" ttl %d", o->ttl);
 	if (o->tos != PMARK_LEAVE)
@@ -193,12 +256,13 @@ int cmd_get(struct ctl *c, int argc, char **argv)
 	m = open_maps(c);
 	if (!m)
 		return 1;
-	err = pmark_get(m, k.vtag, k.tsn, &r);
+	err = k.have_record ? pmark_get_record(m, k.vtag, k.record_id, &r)
+			    : pmark_get(m, k.vtag, k.tsn, &r);
 	pmark_close(m);
 	if (err == -ENOENT)
-		return fail(c, "vtag 0x%08x tsn %u: no such record", k.vtag, k.tsn);
+		return fail(c, "%s: no such record", k.name);
 	if (err)
-		return fail(c, "vtag 0x%08x tsn %u: %s", k.vtag, k.tsn, pmark_strerror(err));
+		return fail(c, "%s: %s", k.name, pmark_strerror(err));
 	print_record(c, &r);
 	if (c->json)
 		printf("\n");
@@ -216,12 +280,21 @@ int cmd_del(struct ctl *c, int argc, char **argv)
 	m = open_maps(c);
 	if (!m)
 		return 1;
-	err = pmark_forget(m, k.vtag, k.tsn);
+	if (k.have_record) {
+		struct pmark_record r;
+
+		/* The slot of those low 32 bits, if it holds that epoch's record. */
+		err = pmark_get_record(m, k.vtag, k.record_id, &r);
+		if (!err)
+			err = pmark_forget(m, k.vtag, (uint32_t)k.record_id);
+	} else {
+		err = pmark_forget(m, k.vtag, k.tsn);
+	}
 	pmark_close(m);
 	if (err == -ENOENT)
-		return fail(c, "vtag 0x%08x tsn %u: no such record", k.vtag, k.tsn);
+		return fail(c, "%s: no such record", k.name);
 	if (err)
-		return fail(c, "vtag 0x%08x tsn %u: %s", k.vtag, k.tsn, pmark_strerror(err));
+		return fail(c, "%s: %s", k.name, pmark_strerror(err));
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * the association's counters.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "tool_addr.h"
 #include "tool_ep.h"
 #include "tool_ipopts.h"
+#include "tool_dtls.h"
 #include "tool_send_report.h"
 #include "tool_sender.h"
 #include "tool_util.h"
@@ -73,6 +75,7 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	TOOL_IPOPTS_LONGOPTS,
 	TOOL_EP_LONGOPTS,
+	TOOL_DTLS_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -116,6 +119,8 @@ static const char usage[] =
 "  --timeout SEC         connect timeout; 0 = forever (default 10)\n"
 "  --linger-ms MS        wait at most MS for everything to be acked (default 10000)\n"
 "  --wait-echo           also wait (as long) for every message to come back (pmark-sink --echo)\n"
+TOOL_DTLS_USAGE
+"  --cleartext           every message asks for its cleartext copy (needs a sink above)\n"
 "output:\n"
 "  --json                one JSON object\n"
 "  --progress            a line on stderr every second\n"
@@ -126,6 +131,7 @@ struct args {
 	struct tool_addr remote, bind;
 	bool have_bind;
 	struct pmark_ep_config cfg;
+	struct tool_dtls dtls;
 	struct tool_ipopts ip;
 	struct pmark_send_opts so;
 	uint64_t count;
@@ -165,7 +171,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 	tool_ipopts_init(&a->ip);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (tool_ipopts_parse(&a->ip, c, optarg) || tool_ep_parse(&a->cfg, c, optarg))
+		if (tool_ipopts_parse(&a->ip, c, optarg) || tool_ep_parse(&a->cfg, c, optarg) ||
+		    tool_dtls_parse(&a->dtls, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_BIND:
@@ -275,10 +282,19 @@ static void parse_args(int argc, char **argv, struct args *a)
 	tool_ipopts_finish(&a->ip, a->threads);
 }
 
+/*
+ * --quiet: the library's sentences are kept, not printed; the last one is
+ * the reason a connect failed (a handshake's), printed with that error.
+ */
+static pthread_mutex_t quiet_lock = PTHREAD_MUTEX_INITIALIZER;
+static char quiet_last[1024];
+
 static void quiet_log(const char *msg, void *ctx)
 {
-	(void)msg;
 	(void)ctx;
+	pthread_mutex_lock(&quiet_lock);
+	snprintf(quiet_last, sizeof(quiet_last), "%s", msg);
+	pthread_mutex_unlock(&quiet_lock);
 }
 
 static void loud_log(const char *msg, void *ctx)
@@ -331,6 +347,7 @@ int main(int argc, char **argv)
 	a.cfg.on_recv = tool_send_on_recv;   /* echoes must be read, or the peer stalls */
 	a.cfg.recv_ctx = &echo;
 	a.cfg.log = a.quiet ? quiet_log : loud_log;
+	tool_dtls_setup(&a.dtls, &a.cfg);
 
 	ep = tool_ep_open((struct sockaddr *)&a.bind.ss, a.bind.len, &a.cfg);
 	tool_addr_str((struct sockaddr *)&a.remote.ss, r.remote);
@@ -339,10 +356,20 @@ int main(int argc, char **argv)
 	if (!conn) {
 		err = errno;
 		pmark_ep_close(ep);
+		if (a.quiet && quiet_last[0])
+			tool_warn("%s", quiet_last);
 		tool_die("connect %s: %s", r.remote, tool_errstr(err));
 	}
 	if (pmark_ep_local(ep, &local, &llen) == 0)
 		tool_addr_str((struct sockaddr *)&local, r.local);
+	if (a.dtls.cleartext) {
+		struct pmark_opts all = PMARK_OPTS_INIT;
+
+		/* Association default: or-ed into every message's own options. */
+		all.cleartext = true;
+		pmark_conn_set_defaults(conn, &all);
+	}
+	r.dtls = &a.dtls;
 
 	job.conn = conn;
 	job.ip = &a.ip;
@@ -380,5 +407,6 @@ int main(int argc, char **argv)
 		tool_send_report_text(&r);
 	pmark_conn_close(conn, 2000);
 	pmark_ep_close(ep);
+	tool_dtls_free(&a.dtls);
 	return err ? EXIT_RUNTIME : 0;
 }

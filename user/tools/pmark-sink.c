@@ -14,6 +14,7 @@
 #include "pmark.h"
 #include "tool_addr.h"
 #include "tool_ep.h"
+#include "tool_dtls.h"
 #include "tool_json.h"
 #include "tool_sink.h"
 #include "tool_util.h"
@@ -46,6 +47,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	TOOL_EP_LONGOPTS,
+	TOOL_DTLS_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -67,6 +69,8 @@ static const char usage[] =
 "  --ip-df on|off|default  socket IP(V6)_MTU_DISCOVER: on = DO (never fragment), off = DONT\n"
 "  --interleave          negotiate I-DATA (RFC 8260)\n"
 "  --streams N           streams to offer (default 1024)\n"
+TOOL_DTLS_USAGE
+"  (the sink only receives: --cleartext and the sink options are the sender's)\n"
 "output:\n"
 "  --json                one JSON object per association and one for the total\n"
 "  --quiet               print only the listening line and errors\n"
@@ -82,6 +86,7 @@ static void on_signal(int sig)
 struct args {
 	struct tool_addr local;
 	struct pmark_ep_config cfg;
+	struct tool_dtls dtls;
 	bool once;
 	double duration;
 };
@@ -112,7 +117,7 @@ static void parse_args(int argc, char **argv, struct args *a, struct sink *s)
 	s->max_size = 1 << 20;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (tool_ep_parse(&a->cfg, c, optarg))
+		if (tool_ep_parse(&a->cfg, c, optarg) || tool_dtls_parse(&a->dtls, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_ECHO:
@@ -169,6 +174,8 @@ static void listening(struct sink *s)
 		tool_die("listen: the endpoint has no local address");
 	snprintf(line, sizeof(line), "listening on %s", tool_addr_str((struct sockaddr *)&ss, addr));
 	if (!s->json) {
+		/* Before "listening": a script that waits for it then has the fingerprint. */
+		tool_dtls_line(stdout, s->dtls);
 		printf("%s\n", line);
 		fflush(stdout);
 		return;
@@ -178,6 +185,7 @@ static void listening(struct sink *s)
 	json_str(&j, "event", "listening");
 	json_str(&j, "local", addr);
 	json_str(&j, "message", line);
+	tool_dtls_json(&j, s->dtls);
 	json_done(&j);
 }
 
@@ -230,11 +238,13 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	tool_dtls_setup(&a.dtls, &a.cfg);
 	s.ep = tool_ep_open((struct sockaddr *)&a.local.ss, a.local.len, &a.cfg);
 	err = pmark_listen(s.ep);
 	if (err)
 		tool_die("listen: %s", tool_errstr(err));
 	s.start_ns = tool_now_ns();
+	s.dtls = &a.dtls;
 	listening(&s);
 
 	while (!should_stop(&s, &a)) {
@@ -257,7 +267,9 @@ int main(int argc, char **argv)
 	}
 	if (fatal)
 		tool_warn("%s", fatal);
-	if (drain(&s))
+	if (drain(&s)) {
 		pmark_ep_close(s.ep);
+		tool_dtls_free(&a.dtls);
+	}
 	return fatal ? EXIT_RUNTIME : 0;
 }

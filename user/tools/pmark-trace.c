@@ -156,7 +156,8 @@ static void choose_mtu(struct trace_args *a, struct trace_run *r, int route_err)
 		a->ep.mtu = r->route_mtu;
 	}
 	r->assoc_mtu = a->ep.mtu ? a->ep.mtu : 1280;
-	r->probe_bytes = trace_probe_datagram_bytes(a->cfg.size);
+	r->probe_bytes = trace_probe_datagram_bytes(a->cfg.size) +
+			 (a->dtls.on ? (uint32_t)pmark_dtls_ops.overhead : 0);
 	check_size(r);
 }
 
@@ -227,6 +228,7 @@ int main(int argc, char **argv)
 		r.route_mtu = 0;
 	choose_mtu(&a, &r, route_err);
 	a.ep.log = loud_log;
+	tool_dtls_setup(&a.dtls, &a.ep);
 
 	r.ep = tool_ep_open((const struct sockaddr *)&a.local.ss, a.local.len, &a.ep);
 	r.conn = connect_or_die(&r);
@@ -255,6 +257,7 @@ int main(int argc, char **argv)
 		print(&r, &v);
 	pmark_conn_close(r.conn, CLOSE_MS);
 	pmark_ep_close(r.ep);
+	tool_dtls_free(&a.dtls);
 	trace_run_free(&r);
 	return v.error || v.load_error ? EXIT_RUNTIME : 0;
 }

@@ -79,6 +79,8 @@ void tool_send_report_text(const struct send_report *r)
 		       (unsigned long long)atomic_load(&r->echo->corrupt),
 		       (unsigned long long)atomic_load(&r->echo->unverifiable));
 	tool_ep_mode_line(stdout, r->ep);
+	if (r->dtls)
+		tool_dtls_line(stdout, r->dtls);
 	if (r->have_stats) {
 		printf("stats:\n");
 		tool_stats_text(stdout, "  ", &r->stats);
@@ -142,6 +144,8 @@ void tool_send_report_json(const struct send_report *r)
 	json_u64(&j, "unverifiable", atomic_load(&r->echo->unverifiable));
 	json_end(&j);
 	tool_ep_mode_json(&j, r->ep);
+	if (r->dtls)
+		tool_dtls_json(&j, r->dtls);
 	json_str(&j, "error", r->error);
 	if (r->have_stats)
 		tool_stats_json(&j, "stats", &r->stats);

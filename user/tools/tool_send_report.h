@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "pmark.h"
 #include "tool_addr.h"
+#include "tool_dtls.h"
 #include "tool_sender.h"
 
 struct send_report {
@@ -19,6 +20,7 @@ struct send_report {
 	struct pmark_conn_stats stats;
 	const struct recv_tally *echo;
 	const char *error;       /* the runtime error, NULL if none */
+	const struct tool_dtls *dtls;
 };
 
 void tool_send_report_text(const struct send_report *r);

@@ -15,10 +15,15 @@ struct sink_tally {
 	/* From the association's counters when reading ended: probe messages
 	 * (pmark_trace.h) the library dropped, ICMP errors on the error queue. */
 	uint64_t probes_dropped, icmp_errors, icmp_matched;
+	/* Protected datagrams from the peer dropped: failed authentication, replays. */
+	uint64_t dtls_rejected, dtls_replayed;
 };
+
+struct tool_dtls;
 
 struct sink {
 	struct pmark_ep *ep;
+	const struct tool_dtls *dtls;
 	size_t max_size;         /* receive buffer per association */
 	uint64_t pause_ms;       /* no pmark_recv for this long after the accept */
 	uint64_t count;          /* stop after this many messages in total; 0: never */

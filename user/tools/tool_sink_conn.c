@@ -122,6 +122,8 @@ static void add(struct sink_tally *to, const struct sink_tally *t)
 	to->probes_dropped += t->probes_dropped;
 	to->icmp_errors += t->icmp_errors;
 	to->icmp_matched += t->icmp_matched;
+	to->dtls_rejected += t->dtls_rejected;
+	to->dtls_replayed += t->dtls_replayed;
 }
 
 static void *reader(void *arg)
@@ -143,6 +145,8 @@ static void *reader(void *arg)
 		sc->t.probes_dropped = sc->stats.probes_dropped;
 		sc->t.icmp_errors = sc->stats.icmp_errors;
 		sc->t.icmp_matched = sc->stats.icmp_matched;
+		sc->t.dtls_rejected = sc->stats.dtls_rejected;
+		sc->t.dtls_replayed = sc->stats.dtls_replayed;
 	}
 	free(buf);
 

@@ -28,6 +28,10 @@ static void probes_text(const struct sink_tally *t)
 		printf(", %" PRIu64 " probes dropped", t->probes_dropped);
 	if (t->icmp_errors)
 		printf(", %" PRIu64 " ICMP errors", t->icmp_errors);
+	if (t->dtls_rejected)
+		printf(", %" PRIu64 " DTLS datagrams rejected", t->dtls_rejected);
+	if (t->dtls_replayed)
+		printf(", %" PRIu64 " DTLS replays dropped", t->dtls_replayed);
 }
 
 static void tally_json(struct json *j, const struct sink_tally *t)
@@ -43,6 +47,8 @@ static void tally_json(struct json *j, const struct sink_tally *t)
 	json_u64(j, "probes_dropped", t->probes_dropped);
 	json_u64(j, "icmp_errors", t->icmp_errors);
 	json_u64(j, "icmp_matched", t->icmp_matched);
+	json_u64(j, "dtls_rejected", t->dtls_rejected);
+	json_u64(j, "dtls_replayed", t->dtls_replayed);
 }
 
 void tool_sink_report_conn(const struct sink_conn *sc)

@@ -24,6 +24,7 @@ static const struct field {
 	F(cmsg_datagrams, U64), F(sacks_in, U64), F(bad_packets_in, U64),
 	F(tracked_datagrams, U64), F(icmp_errors, U64), F(icmp_matched, U64),
 	F(track_events_dropped, U64), F(probes_dropped, U64),
+	F(dtls_rejected, U64), F(dtls_replayed, U64), F(cleartext_emitted, U64), F(cleartext_failed, U64),
 	F(vtag, HEX32), F(cum_tsn_ack, U32), F(ring, RING), F(cwnd, U32), F(rwnd, U32),
 	F(unacked, U32), F(pending, U32), F(queued_bytes, I64),
 #undef F

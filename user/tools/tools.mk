@@ -19,7 +19,7 @@ install: install-tools
 $(BUILD)/tools.d:
 	mkdir -p $@
 
-$(BUILD)/tools.d/%.o: user/tools/%.c include/pmark.h include/pmark_trace.h \
+$(BUILD)/tools.d/%.o: user/tools/%.c include/pmark.h include/pmark_trace.h include/pmark_dtls.h \
 		$(wildcard user/tools/*.h) | $(BUILD)/tools.d
 	$(CC) $(CFLAGS) -Iuser/tools -c $< -o $@
 

@@ -100,6 +100,7 @@ const char *trace_match_name(int match)
 	switch (match) {
 	case PMARK_MATCH_TSN: return "tsn";
 	case PMARK_MATCH_IPID: return "ipid";
+	case PMARK_MATCH_RECORD: return "record";
 	}
 	return NULL;
 }

@@ -65,6 +65,11 @@ static void probe(struct json *j, const struct trace_view *v, unsigned round,
 		json_u64(j, "ip_id", p->ev.ip_id);
 	else
 		json_null(j, "ip_id");
+	/* Protected association: the DTLS record the probe went out in. */
+	if (answered && p->ev.record_id)
+		json_u64(j, "record_id", p->ev.record_id);
+	else
+		json_null(j, "record_id");
 	if (icmp && p->ev.mtu)
 		json_u64(j, "mtu", p->ev.mtu);
 	else
@@ -289,6 +294,7 @@ void trace_json_print(FILE *f, const struct trace_view *v)
 		json_u64(&j, "stream", a->cfg.stream);
 	json_u64(&j, "ppid", a->cfg.ppid ? a->cfg.ppid : PMARK_PROBE_PPID);
 	tool_ep_mode_json(&j, r->ep);
+	tool_dtls_json(&j, &a->dtls);
 	json_u64(&j, "assoc_mtu", r->assoc_mtu);
 	if (r->route_mtu)
 		json_u64(&j, "route_mtu", r->route_mtu);

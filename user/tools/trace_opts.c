@@ -58,6 +58,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	TOOL_EP_LONGOPTS,
+	TOOL_DTLS_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -93,6 +94,8 @@ static const char usage[] =
 "  --ip-df on|off|default  socket IP(V6)_MTU_DISCOVER\n"
 "  --streams N           streams to ask for (default 1024, or --stream + 1)\n"
 "  --connect-timeout MS  0 = for ever (default 10000)\n"
+TOOL_DTLS_USAGE
+"  (with a cleartext sink, every probe's cleartext copy goes to it)\n"
 "  -h, --help, --version\n";
 
 uint32_t trace_probe_datagram_bytes(uint32_t size)
@@ -244,7 +247,8 @@ void trace_opts_parse(int argc, char **argv, struct trace_args *a)
 			a->mtu_given = true;
 		if (c == OPT_LOCAL)
 			have_local = true;
-		if (tool_ep_parse(&a->ep, c, optarg) || parse_one(a, c, optarg, &rounds_opt))
+		if (tool_ep_parse(&a->ep, c, optarg) || tool_dtls_parse(&a->dtls, c, optarg) ||
+		    parse_one(a, c, optarg, &rounds_opt))
 			continue;
 		switch (c) {
 		case OPT_HELP:
@@ -268,4 +272,6 @@ void trace_opts_parse(int argc, char **argv, struct trace_args *a)
 				 : "one HOST:PORT only: %s is one too many", argv[argc - 1]);
 	tool_addr_opt(NULL, argv[optind], &a->target);
 	check(a, argv[optind], have_local, rounds_opt);
+	/* The sink is there for the probes: each one's cleartext copy goes to it. */
+	a->cfg.cleartext = a->dtls.pcap || a->dtls.have_mirror;
 }

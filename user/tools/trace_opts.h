@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "pmark_trace.h"
 #include "tool_addr.h"
+#include "tool_dtls.h"
 
 #define TRACE_CONNECT_TIMEOUT_MS 10000
 #define TRACE_ROUNDS 10
@@ -17,6 +18,7 @@ struct trace_args {
 	struct tool_addr target;
 	struct tool_addr local;          /* --local, else the wildcard of the target's family */
 	struct pmark_ep_config ep;       /* the endpoint options of tool_ep.h */
+	struct tool_dtls dtls;           /* --dtls and its options */
 	bool mtu_given;                  /* --mtu: else 1280, or the route MTU with --pmtu */
 	struct pmark_trace_config cfg;   /* -m -f -q -w --size --stream --ppid --tos --dscp --df */
 	const char *tos_opt;             /* "--tos" or "--dscp" when one was given, else NULL */

@@ -19,6 +19,8 @@ void trace_text_header(FILE *f, const struct trace_run *r)
 		cfg->probes == 1 ? "" : "s", r->probe_bytes);
 	if (r->a->report)
 		fprintf(f, ", %u rounds", r->a->rounds);
+	if (r->a->dtls.on)
+		fprintf(f, ", DTLS 1.2");
 	fputc('\n', f);
 	fflush(f);
 }
