@@ -157,7 +157,7 @@ def sctp_probe(hexs):
         off += (cl + 3) & ~3
     return None
 
-out = {"n": 0, "dtls": 0, "appdata": 0, "sctp": 0, "clear_bytes": 0, "probes": [], "payload_lens": []}
+out = {"n": 0, "dtls": 0, "appdata": 0, "sctp": 0, "clear_bytes": 0, "probes": []}
 for line in open(wire_tsv):
     f = line.rstrip("\n").split("\t")
     f += [""] * (16 - len(f))
