@@ -326,12 +326,13 @@ def convert(args):
     ports = set(args.port)
     pkts = [parse(link, d, len(d) < orig) for (_, _, orig, d) in frames]
     # Fragments of DTLS datagrams: their first fragment names the key.
-    dtls_frags = {k.fkey for k in pkts if k.frag == "first" and k.records and
+    dtls_frags = {k.fkey: str(k.sport) for k in pkts if k.frag == "first" and k.records and
                   (not ports or {k.sport, k.dport} & ports)}
     out = [hdr]
     for i, ((ts1, ts2, orig, data), k) in enumerate(zip(frames, pkts), 1):
         if k.fkey is not None and k.fkey in dtls_frags:
             tot["fragments"] += 1
+            per_port.setdefault(dtls_frags[k.fkey], new_counts())["fragments"] += 1
             continue
         mine = k.records is not None and (not ports or {k.sport, k.dport} & ports)
         if not mine:

@@ -303,8 +303,10 @@ void pm_log(struct pmark_ep *ep, const char *fmt, ...) __attribute__((format(pri
 uint16_t pm_track_add_locked(struct pmark_conn *c, uint32_t tsn, uint32_t key,
 			     const struct pm_track_info *ti);
 void pm_track_sent_locked(struct pmark_conn *c, uint32_t tsn, uint32_t dgram_len);
-/* Protected association: the tracked TSN tsn left (again) in the DTLS record record_id. */
-void pm_track_record_locked(struct pmark_conn *c, uint32_t tsn, uint64_t record_id);
+/* Protected association: the tracked TSN tsn left (again) in the DTLS record record_id,
+ * a datagram of wire_len bytes. */
+void pm_track_record_locked(struct pmark_conn *c, uint32_t tsn, uint64_t record_id,
+			    uint32_t wire_len);
 /* The IPv4 ID a tracked TSN was given (its retransmissions carry it too). */
 uint16_t pm_track_ip_id_locked(const struct pmark_conn *c, uint32_t tsn);
 bool pm_track_has_locked(const struct pmark_conn *c, uint32_t tsn);

@@ -89,7 +89,7 @@ int pm_xf_send(struct pmark_conn *c, const uint8_t *buf, size_t len, const struc
 		clear_emit(c, record_id, d, flags, buf, len, (size_t)n);
 	if (d->tracked) {
 		pthread_mutex_lock(&c->map_lock);
-		pm_track_record_locked(c, d->tsn, record_id);
+		pm_track_record_locked(c, d->tsn, record_id, (uint32_t)n);
 		pthread_mutex_unlock(&c->map_lock);
 	}
 	pm_send_raw(c, c->xf_buf, (size_t)n, flags ? d->key : 0);

@@ -130,7 +130,8 @@ void pm_track_sent_locked(struct pmark_conn *c, uint32_t tsn, uint32_t dgram_len
 	}
 }
 
-void pm_track_record_locked(struct pmark_conn *c, uint32_t tsn, uint64_t record_id)
+void pm_track_record_locked(struct pmark_conn *c, uint32_t tsn, uint64_t record_id,
+			    uint32_t wire_len)
 {
 	struct pm_track_ent *e = ent_find(c, tsn, pmark_now_ns());
 	uint32_t i = (uint32_t)record_id & (PM_TRACK_SLOTS - 1);
@@ -138,6 +139,7 @@ void pm_track_record_locked(struct pmark_conn *c, uint32_t tsn, uint64_t record_
 	if (!e)
 		return;
 	e->record_id = record_id;
+	e->dgram_len = wire_len;     /* what left is the protected datagram */
 	c->track->rec[i].record_id = record_id;
 	c->track->rec[i].tsn = tsn;
 }
