@@ -113,8 +113,8 @@ bench: need-deps
 # pmark.pc names PREFIX, so it is written at install time, never stale.
 PMARK_PC = printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	'Name: pmark' 'Description: per-message IP options for SCTP over UDP' \
-	'Version: 0.1.0' 'Requires.private: libbpf libssl libcrypto libpcap' 'Cflags: -I$${includedir}' \
-	'Libs: -L$${libdir} -lpmark' 'Libs.private: -lusrsctp -lpthread'
+	'Version: 0.1.0' 'Requires.private: libbpf' 'Cflags: -I$${includedir}' \
+	'Libs: -L$${libdir} -lpmark' 'Libs.private: -lusrsctp -lssl -lcrypto -lpcap -lpthread'
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \

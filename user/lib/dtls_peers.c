@@ -81,6 +81,18 @@ static int dtls_fd(const struct pmark_maps *m)
 	return m->dtls_fd == -ENOENT ? -EOPNOTSUPP : m->dtls_fd;
 }
 
+/* The peer's key and the table's fd (>= 0), or a negative errno. */
+static int peer_key_fd(const struct pmark_maps *m, uint16_t local_port, const struct sockaddr *remote,
+		       socklen_t len, struct pmark_dtls_key *k)
+{
+	int err;
+
+	if (!m)
+		return -EINVAL;
+	err = key_of(local_port, remote, len, k);
+	return err ? err : dtls_fd(m);
+}
+
 /* A tag no ring names, with its ring claimed: 0 or a negative errno. */
 static int new_tag(struct pmark_maps *m, uint32_t *tag)
 {
@@ -121,14 +133,8 @@ int pmark_dtls_peer_add(struct pmark_maps *m, uint16_t local_port, const struct 
 {
 	struct pmark_dtls_peer peer = { 0 };
 	struct pmark_dtls_key k;
-	int fd, err;
+	int fd = peer_key_fd(m, local_port, remote, len, &k), err;
 
-	if (!m)
-		return -EINVAL;
-	err = key_of(local_port, remote, len, &k);
-	if (err)
-		return err;
-	fd = dtls_fd(m);
 	if (fd < 0)
 		return fd;
 	err = existing(m, fd, &k, tag);
@@ -173,14 +179,8 @@ int pmark_dtls_peer_del(struct pmark_maps *m, uint16_t local_port, const struct 
 {
 	struct pmark_dtls_peer peer;
 	struct pmark_dtls_key k;
-	int fd, err;
+	int fd = peer_key_fd(m, local_port, remote, len, &k);
 
-	if (!m)
-		return -EINVAL;
-	err = key_of(local_port, remote, len, &k);
-	if (err)
-		return err;
-	fd = dtls_fd(m);
 	if (fd < 0)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &k, &peer) || bpf_map_delete_elem(fd, &k))

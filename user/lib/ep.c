@@ -179,6 +179,7 @@ static void *rx_thread(void *arg)
 	uint8_t *buf = malloc(PM_RX_MAX), *clear = ep->xf ? malloc(PM_RX_MAX) : NULL;
 	struct pollfd pf[2] = { { .fd = ep->fd, .events = POLLIN }, { .fd = ep->wake_fd, .events = POLLIN } };
 	int timeout = -1;
+	uint64_t next_tick = 0;
 
 	while (buf && (clear || !ep->xf) && !atomic_load(&ep->stopping)) {
 		struct sockaddr_storage from;
@@ -189,7 +190,11 @@ static void *rx_thread(void *arg)
 
 		if (rc < 0 && errno != EINTR)
 			break;
-		timeout = tick_handshakes(ep);
+		/* Handshake timers, looked at no more often than every 10 ms under load. */
+		if (ep->xf && (rc == 0 || pmark_now_ns() >= next_tick)) {
+			timeout = tick_handshakes(ep);
+			next_tick = pmark_now_ns() + 10000000ull;
+		}
 		if (rc <= 0)
 			continue;
 		if (pf[1].revents)
@@ -205,9 +210,11 @@ static void *rx_thread(void *arg)
 		if (!c)
 			continue;    /* not listening, not a peer: nobody to give it to */
 		deliver(ep, c, buf, (size_t)n, clear);
+		/* A handshake may have started: its timer needs the loop to wake. */
+		if (ep->xf && timeout < 0 &&
+		    __atomic_load_n(&c->xf_state, __ATOMIC_ACQUIRE) == PMARK_XF_HANDSHAKE)
+			timeout = 50;
 		pm_conn_unref(c);
-		if (ep->xf && timeout < 0)
-			timeout = 0;   /* a handshake may have started: look at its timer */
 	}
 	free(buf);
 	free(clear);
