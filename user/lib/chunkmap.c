@@ -190,13 +190,20 @@ int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data 
 	} else if (e->tsn == d->tsn && e->state == 1) {
 		*first = true;
 	}
+	*expire_ms = 0;
 	if (!*first) {
 		/* A retransmission: the options of its first transmission, unless once
-		 * (the cleartext copy still goes along). */
-		*key = 0;
-		if (e->tsn == d->tsn && e->state == 2)
-			*key = !(pm_key_flags(e->key) & PMARK_F_ONCE) ? e->key
-				: pm_key_flags(e->key) & PM_KEY_CLEAR ? pm_key_make(PM_KEY_CLEAR, 0, 0, 0) : 0;
+		 * or past its expiry (the cleartext copy still goes along); what is
+		 * left of the expiry for a record written again (protected datagrams). */
+		uint64_t now = pmark_now_ns();
+		bool seen = e->tsn == d->tsn && e->state == 2;
+		bool spent = seen && ((pm_key_flags(e->key) & PMARK_F_ONCE) ||
+				      (e->expire_ns && now >= e->expire_ns));
+
+		*key = !seen ? 0 : !spent ? e->key
+		       : pm_key_flags(e->key) & PM_KEY_CLEAR ? pm_key_make(PM_KEY_CLEAR, 0, 0, 0) : 0;
+		if (seen && !spent && e->expire_ns)
+			*expire_ms = (uint32_t)((e->expire_ns - now + 999999) / 1000000);
 		return 0;
 	}
 	m = chunk_message(c, pkt, d, &finished);
@@ -204,7 +211,8 @@ int pm_chunk_key(struct pmark_conn *c, const uint8_t *pkt, const struct pm_data 
 		track_info(m, d, ti);
 	*key = m ? m->key : 0;
 	*expire_ms = m ? m->expire_ms : 0;
-	*e = (struct pm_tsn_seen){ .tsn = d->tsn, .key = *key, .state = 2 };
+	*e = (struct pm_tsn_seen){ .tsn = d->tsn, .key = *key, .state = 2,
+				   .expire_ns = *expire_ms ? pmark_now_ns() + *expire_ms * 1000000ull : 0 };
 	if (finished)
 		desc_release(c, m);
 	return m ? 0 : -ENOENT;

@@ -104,6 +104,8 @@ struct pm_stream {
 struct pm_tsn_seen {
 	uint32_t tsn;
 	uint32_t key;
+	uint64_t expire_ns;          /* the record's deadline, 0: none (retransmissions of
+				      * protected datagrams are recorded again, up to it) */
 	uint8_t state;               /* 0 free, 1 skipped over (not yet seen), 2 sent */
 };
 
