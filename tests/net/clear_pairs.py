@@ -68,6 +68,12 @@ def read_captures(data):
     if data[:4] == b"\x0a\x0d\x0d\x0a":
         yield from read_pcapng(data)
         return
+    for _, linktype, frame in pcap_frames(data):
+        yield linktype, frame
+
+
+def pcap_frames(data):
+    """(timestamp in µs, linktype, frame bytes) for each frame of a pcap file."""
     magic = data[:4]
     if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
         e = "<"
@@ -77,16 +83,17 @@ def read_captures(data):
         raise Bad("not a pcap or pcapng file (magic %s)" % magic.hex())
     if len(data) < 24:
         raise Bad("pcap header cut short")
+    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
     linktype = struct.unpack(e + "I", data[20:24])[0] & 0x0FFFFFFF
     off = 24
     while off + 16 <= len(data):
-        caplen = struct.unpack(e + "I", data[off + 8:off + 12])[0]
+        sec, frac, caplen = struct.unpack(e + "III", data[off:off + 12])
         off += 16
         if off + caplen > len(data):
             # A sink still running: stdio writes whenever its buffer fills.
             print("warning: last record cut short (a file still being written?)", file=sys.stderr)
             return
-        yield linktype, data[off:off + caplen]
+        yield sec * 1000000 + (frac // 1000 if nano else frac), linktype, data[off:off + caplen]
         off += caplen
 
 

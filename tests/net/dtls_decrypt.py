@@ -66,6 +66,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clear_pairs import cksum  # noqa: E402  (tests/net/clear_pairs.py: the Internet checksum)
+
 DTLS_TYPES = range(20, 26)
 DTLS_VERSIONS = (0xfefd, 0xfeff)
 APPDATA = 23
@@ -225,15 +228,6 @@ def parse(link, data, cut=False):
     return k
 
 
-def csum(b):
-    if len(b) & 1:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return s
-
-
 def rebuild(data, k, sctp):
     """The frame with k's UDP payload replaced by sctp, lengths and sums redone."""
     l3, l4 = k.l3, k.l4
@@ -246,13 +240,13 @@ def rebuild(data, k, sctp):
     if k.ver == 4:
         ip[2:4] = struct.pack("!H", len(ip) + udp_len)
         ip[10:12] = b"\0\0"
-        ip[10:12] = struct.pack("!H", 0xffff - csum(bytes(ip)))
+        ip[10:12] = struct.pack("!H", 0xffff - cksum(bytes(ip)))
         pseudo = k.src + k.dst + struct.pack("!BBH", 0, 17, udp_len)
     else:
         ip[4:6] = struct.pack("!H", len(ip) - 40 + udp_len)
         pseudo = k.src + k.dst + struct.pack("!IxxxB", udp_len, 17)
     if k.ver == 6 or old_sum != b"\0\0":
-        s = 0xffff - csum(pseudo + bytes(udp) + sctp)
+        s = 0xffff - cksum(pseudo + bytes(udp) + sctp)
         udp[6:8] = struct.pack("!H", s or 0xffff)
     return data[:l3] + bytes(ip) + bytes(udp) + sctp
 
@@ -425,7 +419,7 @@ def self_test():
         ihl = 5 + len(opts) // 4
         h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, tos, ihl * 4 + len(payload), ident,
                                   0x4000 if df else 0, ttl, 17, 0, src4, dst4) + opts)
-        h[10:12] = struct.pack("!H", 0xffff - csum(bytes(h)))
+        h[10:12] = struct.pack("!H", 0xffff - cksum(bytes(h)))
         return bytes(h) + payload
 
     def ip6(payload, hl=9, tc=0xb8, flow=0xabcde, ext=b""):
@@ -470,7 +464,7 @@ def self_test():
         expect(k2.payload == sctp and k2.records is None, what + ": reparsed payload")
         l3, l4 = k2.l3, k2.l4
         if ver == 4:
-            expect(csum(new[l3:l4]) == 0xffff, what + ": IPv4 header checksum")
+            expect(cksum(new[l3:l4]) == 0xffff, what + ": IPv4 header checksum")
             expect(struct.unpack("!H", new[l3 + 2:l3 + 4])[0] == len(new) - l3, what + ": total length")
             expect(new[l3 + 1] == frame[l3 + 1] and new[l3 + 4:l3 + 10] == frame[l3 + 4:l3 + 10] and
                    new[l3 + 20:l4] == frame[l3 + 20:l4], what + ": TOS, ID, DF, TTL, options kept")
@@ -487,7 +481,7 @@ def self_test():
         if zero:
             expect(new[l4 + 6:l4 + 8] == b"\0\0", what + ": UDP checksum 0 stays 0")
         else:
-            expect(csum(pseudo + new[l4:]) == 0xffff, what + ": UDP checksum")
+            expect(cksum(pseudo + new[l4:]) == 0xffff, what + ": UDP checksum")
         cases[n] = (link, new, ver)
     # Not DTLS, handshake-only, a cut record chain, a fragment.
     expect(parse(101, ip4(udp(sctp))).records is None, "SCTP payload is not DTLS")

@@ -30,6 +30,7 @@ counts (JSON) to --report and exits.
 import argparse
 import ipaddress
 import json
+import os
 import random
 import select
 import signal
@@ -37,17 +38,11 @@ import socket
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clear_pairs import cksum  # noqa: E402  (tests/net/clear_pairs.py: the Internet checksum)
+
 ETH_P_IP = 0x0800
 PACKET_OUTGOING = 4
-
-
-def cksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
 
 
 def build(iphdr, sport, dport, payload):

@@ -47,26 +47,10 @@ def read_pcap(path):
     """(timestamp in µs, linktype, frame) for each frame of a pcap file."""
     with open(path, "rb") as f:
         d = f.read()
-    if len(d) < 24:
-        raise SystemExit("%s: not a pcap file (%d bytes)" % (path, len(d)))
-    m = d[:4]
-    if m in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif m in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
-        raise SystemExit("%s: not a pcap file (magic %s)" % (path, m.hex()))
-    nano = m in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    lt = struct.unpack(e + "I", d[20:24])[0] & 0x0FFFFFFF
-    off, out = 24, []
-    while off + 16 <= len(d):
-        sec, frac, incl = struct.unpack(e + "III", d[off:off + 12])
-        off += 16
-        if off + incl > len(d):
-            break
-        out.append((sec * 1000000 + (frac // 1000 if nano else frac), lt, d[off:off + incl]))
-        off += incl
-    return out
+    try:
+        return list(clear_pairs.pcap_frames(d))
+    except clear_pairs.Bad as e:
+        raise SystemExit("%s: %s" % (path, e))
 
 
 def udp_datagrams(path):

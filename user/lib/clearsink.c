@@ -39,6 +39,7 @@
 #include "pmark_abi.h"
 #include "pmark_dtls.h"
 #include "clearsink.h"
+#include "pmark_int.h"
 
 static_assert(sizeof(struct pmark_clear_hdr) == 64, "pmark_clear_hdr is a wire format of 64 bytes");
 static_assert(offsetof(struct pmark_clear_hdr, record_id) == 16, "record_id at offset 16");
@@ -102,25 +103,6 @@ static void addr_of(const struct sockaddr_storage *ss, struct pm_addr *out)
 			out->family = 6;
 			memcpy(out->a, &in6->sin6_addr, 16);
 		}
-	}
-}
-
-static void fmt_addr(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
-	} else {
-		snprintf(buf, len, "(address family %d)", sa->sa_family);
 	}
 }
 
@@ -417,7 +399,7 @@ struct pm_clear_sink *pm_clear_sink_open(const char *pcap_path, const struct soc
 		if (err) {
 			char a[INET6_ADDRSTRLEN + 16];
 
-			fmt_addr(mirror, a, sizeof(a));
+			pm_addr_format(mirror, a, sizeof(a));
 			set_why(why, whylen, "cleartext mirror %s: %s", a, -err);
 			goto fail;
 		}

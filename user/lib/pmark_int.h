@@ -68,6 +68,8 @@ bool pmark_slot_read(const struct pmark_slot *s, struct pmark_slot *copy);
 void pmark_record_from_slot(const struct pmark_slot *s, uint32_t ring, uint64_t now_ns,
 			    struct pmark_record *r);
 uint64_t pmark_now_ns(void);
+/* "10.0.0.1:5001" / "[fd00::1]:5001" into buf (addr.c), for messages. */
+void pm_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 
 /*
  * Rings claimed for a number no ring may own yet (a protected peer's tag):

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include "pmark_dtls.h"
 #include "ep_int.h"
@@ -97,23 +96,6 @@ static void register_peer(struct pmark_conn *c)
 	}
 }
 
-static void peer_name(const struct pmark_conn *c, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (c->remote.ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const void *)&c->remote;
-
-		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s->sin_port));
-	} else {
-		const struct sockaddr_in6 *s = (const void *)&c->remote;
-
-		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(s->sin6_port));
-	}
-}
-
 /* xf_lock held: the state after a call, with what changed it. */
 static int state_update(struct pmark_conn *c, int st)
 {
@@ -127,7 +109,7 @@ static int state_update(struct pmark_conn *c, int st)
 	} else if (st == PMARK_XF_FAILED && old == PMARK_XF_HANDSHAKE) {
 		char who[INET6_ADDRSTRLEN + 16];
 
-		peer_name(c, who, sizeof(who));
+		pm_addr_format((const struct sockaddr *)&c->remote, who, sizeof(who));
 		snprintf(c->xf_error, sizeof(c->xf_error), "handshake with %s: %s", who,
 			 c->ep->xf->error(c->xf));
 		pm_log(c->ep, "%s", c->xf_error);
@@ -180,7 +162,7 @@ int pm_xf_wait(struct pmark_conn *c, uint64_t deadline_ns)
 		if (now >= deadline_ns) {
 			char who[INET6_ADDRSTRLEN + 16];
 
-			peer_name(c, who, sizeof(who));
+			pm_addr_format((const struct sockaddr *)&c->remote, who, sizeof(who));
 			snprintf(c->xf_error, sizeof(c->xf_error),
 				 "%s handshake with %s did not finish in time (no answer from the peer?)",
 				 c->ep->xf->name, who);
