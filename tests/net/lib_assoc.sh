@@ -77,6 +77,7 @@ sink_wait()
 		sleep 0.1
 	done
 	# Still running: SIGTERM (it prints its totals and exits 0), SIGKILL after 5 s.
+	kill -0 "$pid" 2>/dev/null && diag "pmark-sink $name still running after $secs s: stopping it"
 	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < 50; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -86,6 +87,9 @@ sink_wait()
 	wait "$pid"
 	rc=$?
 	forget_pid "$pid"
+	# Whatever it said on stderr (the library logs why an association ended there).
+	[ $rc = 0 ] && [ ! -s "$LIB_TMP/$name.err" ] ||
+		diag "pmark-sink $name: exit $rc, stderr:" "$(tail -n 20 "$LIB_TMP/$name.err" 2>/dev/null)"
 	return $rc
 }
 

@@ -16,7 +16,11 @@ snd()
 	in_ns "$ns" timeout -k 5 50 "$SEND_BIN" "${DTLS_OPTS[@]}" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err"
 	rc=$?
 	[ $rc = 124 ] && diag "pmark-send did not finish in 50 s"
-	[ $rc = 0 ] || diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"
+	if [ $rc != 0 ]; then
+		diag "pmark-send $* failed ($rc):" "$(cat "$LIB_TMP/$name.err")"
+	elif [ -s "$LIB_TMP/$name.err" ]; then
+		diag "pmark-send $name, stderr:" "$(tail -n 20 "$LIB_TMP/$name.err")"
+	fi
 	return $rc
 }
 
@@ -165,6 +169,7 @@ print(n)
 #   headers   distinct (TTL, TOS) of the datagrams
 #   bundled   datagrams with more than one DATA chunk;  maxchunks
 #   mf        datagrams that are the first of several IP fragments
+#   tsn_first, tsn_last, holes, first_hole   the TSN span and what it lacks
 wire_census()
 {
 	local pcap=$1 port=$2 f=(ip.ttl ip.dsfield ip.flags.mf)
@@ -199,8 +204,13 @@ for line in open(sys.argv[1]):
     for x, y in zip(t, p):
         per.setdefault(y, set()).add(x)
 n = [len(s) for s in per.values()] or [0]
+# What a failure needs to be read: the TSN span and its first hole (RFC 1982
+# wrap ignored: a test association sends far fewer than 2^31 TSNs).
+lo, hi = (min(tsns), max(tsns)) if tsns else (0, -1)
+hole = next((x for x in range(lo, hi + 1) if x not in tsns), None) if hi - lo < 1 << 20 else None
 print("data=%d chunks=%d tsns=%d begins=%d ends=%d ppids=%d ppid_min=%d ppid_max=%d "
-      "headers=%d bundled=%d maxchunks=%d mf=%d" % (data, chunks, len(tsns), len(b), len(e),
-      len(per), min(n), max(n), len(headers), bundled, maxc, mf))
+      "headers=%d bundled=%d maxchunks=%d mf=%d tsn_first=%d tsn_last=%d holes=%d first_hole=%s" %
+      (data, chunks, len(tsns), len(b), len(e), len(per), min(n), max(n), len(headers), bundled,
+       maxc, mf, lo, hi, hi - lo + 1 - len(tsns), hole if hole is not None else "none"))
 ' "$LIB_TMP/census.txt"
 }

@@ -201,6 +201,7 @@ static int set_mtu(struct pmark_ep *ep, struct socket *so)
 int pm_socket_setup(struct pmark_ep *ep, struct socket *so)
 {
 	struct sctp_initmsg init;
+	struct sctp_event ev;
 	int err;
 
 	if (usrsctp_set_non_blocking(so, 1))
@@ -214,6 +215,13 @@ int pm_socket_setup(struct pmark_ep *ep, struct socket *so)
 	    (err = set_int(so, SOL_SOCKET, SO_RCVBUF, (int)ep->cfg.rcvbuf)))
 		return err;
 	if (usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof(init)))
+		return -errno;
+	/* Why an association ended goes to the log (notify.c). */
+	memset(&ev, 0, sizeof(ev));
+	ev.se_assoc_id = SCTP_FUTURE_ASSOC;
+	ev.se_type = SCTP_ASSOC_CHANGE;
+	ev.se_on = 1;
+	if (usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev)))
 		return -errno;
 	return set_mtu(ep, so);
 }

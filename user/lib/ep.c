@@ -168,9 +168,16 @@ static void deliver(struct pmark_ep *ep, struct pmark_conn *c, uint8_t *buf, siz
 		buf = clear;
 		n = (size_t)m;
 	}
+	/*
+	 * usrsctp first: a timer thread may be retransmitting a TSN this SACK
+	 * acks.  That retransmission leaves under the association's lock, so
+	 * once usrsctp has taken the SACK it has either gone (its record was
+	 * still there) or will never be sent; forgetting the record before
+	 * would let it leave unmarked.
+	 */
+	usrsctp_conninput((void *)c->id, buf, n, 0);
 	if (ep->mode != PMARK_MODE_OFF)
 		pm_input(c, buf, n);
-	usrsctp_conninput((void *)c->id, buf, n, 0);
 }
 
 static void *rx_thread(void *arg)

@@ -294,6 +294,8 @@ void pm_opts_merge(struct pmark_opts *into, const struct pmark_opts *from);
 /* The state of a stream, grown on first use; NULL when out of memory.  Needs map_lock. */
 struct pm_stream *pm_stream_get(struct pmark_conn *c, uint16_t sid);
 void pm_log(struct pmark_ep *ep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An SCTP notification read from the association (notify.c): logs why it ended. */
+void pm_note_notification(struct pmark_conn *c, const uint8_t *buf, size_t len);
 
 /*
  * track.c: tracked datagrams and their events.  The _locked calls need

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A datagram from the peer, before usrsctp sees it: its SACKs tell which of
- * our TSNs are acknowledged, so their records can go.  Only a packet that
+ * A datagram from the peer, once usrsctp has taken it: its SACKs tell which
+ * of our TSNs are acknowledged, so their records can go.  Only a packet that
  * carries our tag and a correct CRC32c may remove records.
  */
 #include <string.h>

@@ -36,8 +36,10 @@ static int read_some(struct pmark_conn *c, uint8_t *buf, size_t cap, size_t *len
 			return errno == EWOULDBLOCK || errno == EAGAIN ? 0 : -ENOTCONN;
 		if (n == 0 && !(flags & MSG_EOR))
 			return -ENOTCONN;
-		if (flags & MSG_NOTIFICATION)
+		if (flags & MSG_NOTIFICATION) {
+			pm_note_notification(c, into_buf ? buf + *len : sink, (size_t)n);
 			continue;
+		}
 		if (into_buf)
 			*len += (size_t)n;
 		else
