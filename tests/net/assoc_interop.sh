@@ -63,7 +63,7 @@ SCTP_PORTS=("$P_SEND" "$P_PEER_SRV" "$P_PEER_CLI" "$P_SINK")
 # printed "ready".  SRV_PID, output in $LIB_TMP/NAME.out/.err.
 server_start()
 {
-	local name=$1 i
+	local name=$1
 	shift
 	SRV_OUT=$LIB_TMP/$name.out
 	SRV_ERR=$LIB_TMP/$name.err
@@ -71,11 +71,7 @@ server_start()
 		--timeout 15 "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
 	SRV_PID=$!
 	track_pid "$SRV_PID"
-	for ((i = 0; i < 100; i++)); do
-		grep -qx ready "$SRV_OUT" 2>/dev/null && return 0
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_output "$SRV_PID" "$SRV_OUT" 5 -x ready && return 0
 	diag "usrsctp_peer server did not get ready: $(cat "$SRV_ERR")"
 	return 1
 }

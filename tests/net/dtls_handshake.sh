@@ -218,10 +218,7 @@ while True:
 ' "$DROPPING" >"$T/dropping.out" 2>&1 &
 drop_pid=$!
 track_pid "$drop_pid"
-for ((i = 0; i < 50; i++)); do
-	grep -q bound "$T/dropping.out" && break
-	sleep 0.05
-done
+wait_output "$drop_pid" "$T/dropping.out" 3 bound
 # The four failures at once (each waits its 2 s): subshells, "status ms" in
 # $T/NAME.st.  PLAIN=1: without --dtls.
 FAIL_PIDS=()

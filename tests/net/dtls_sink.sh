@@ -82,16 +82,11 @@ dw_vars()
 COLL_PID=
 coll_start()
 {
-	local i
 	ip netns exec "$NS_R" python3 "$COLLECTOR" "$MPORT" "$LIB_TMP/$1.pcap" \
 		>"$LIB_TMP/$1.out" 2>"$LIB_TMP/$1.err" &
 	COLL_PID=$!
 	track_pid "$COLL_PID"
-	for ((i = 0; i < 100; i++)); do
-		grep -q listening "$LIB_TMP/$1.out" 2>/dev/null && return 0
-		kill -0 "$COLL_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_output "$COLL_PID" "$LIB_TMP/$1.out" 5 listening && return 0
 	diag "collector did not start:" "$(cat "$LIB_TMP/$1.err")"
 	return 1
 }

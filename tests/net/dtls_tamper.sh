@@ -75,13 +75,8 @@ ip netns exec "$NS_R" python3 "$RELAY" --iface "$R_IF_S" --src "$S_ADDR4" --spor
 	--report "$LIB_TMP/relay.json" >"$LIB_TMP/relay.out" 2>"$LIB_TMP/relay.err" &
 relay_pid=$!
 track_pid "$relay_pid"
-for ((i = 0; i < 100; i++)); do
-	grep -q ready "$LIB_TMP/relay.out" 2>/dev/null && break
-	kill -0 "$relay_pid" 2>/dev/null || break
-	sleep 0.05
-done
-grep -q ready "$LIB_TMP/relay.out" 2>/dev/null
-need "the relay runs in R (AF_PACKET on $R_IF_S in, raw IPv4 out)" [ $? = 0 ]
+need "the relay runs in R (AF_PACKET on $R_IF_S in, raw IPv4 out)" \
+	wait_output "$relay_pid" "$LIB_TMP/relay.out" 5 ready
 
 stats_save
 snd snd "$NS_S" --pin-root "$PIN" --dtls --bind "$S_ADDR4:$PA" --keylog "$LIB_TMP/keys" \
@@ -95,10 +90,7 @@ is "rejected=$(v SJ_stats_dtls_rejected) replayed=$(v SJ_stats_dtls_replayed)" "
 	"the sender got no bad datagram itself (dtls_rejected 0, dtls_replayed 0)"
 
 # The association's last datagrams (SHUTDOWN...) go through the relay too.
-for ((i = 0; i < 50; i++)); do
-	grep -q "^$S_ADDR4:$PA: " "$LIB_TMP/sink.out" && break
-	sleep 0.1
-done
+wait_output "" "$LIB_TMP/sink.out" 5 "^$S_ADDR4:$PA: "
 kill -0 "${SINK_PID[sink]}" 2>/dev/null
 ok $? "pmark-sink still running after the injections (no crash)"
 stop_pid "$relay_pid" 5

@@ -96,7 +96,7 @@ SRV_PID=
 # returns once it printed "ready" (or failed to).
 server_start()
 {
-	local name=$1 i
+	local name=$1
 	shift
 	SRV_OUT=$T/$name.out
 	SRV_ERR=$T/$name.err
@@ -106,11 +106,7 @@ server_start()
 		--timeout 15 "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
 	SRV_PID=$!
 	track_pid "$SRV_PID"
-	for ((i = 0; i < 100; i++)); do
-		grep -qx ready "$SRV_OUT" 2>/dev/null && return 0
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_output "$SRV_PID" "$SRV_OUT" 5 -x ready && return 0
 	diag "server did not get ready: $(cat "$SRV_ERR")"
 	return 1
 }

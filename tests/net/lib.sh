@@ -326,6 +326,21 @@ forget_pid()
 	LIB_PIDS=("${keep[@]}")
 }
 
+# wait_output PID FILE SECS GREP_ARGS...: wait until `grep -q GREP_ARGS FILE`
+# matches (a background process said it is ready), at most SECS seconds;
+# fails early when process PID has exited ("" for none to watch).
+wait_output()
+{
+	local pid=$1 file=$2 secs=$3 i
+	shift 3
+	for ((i = 0; i < secs * 20; i++)); do
+		grep -q "$@" "$file" 2>/dev/null && return 0
+		[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q "$@" "$file" 2>/dev/null
+}
+
 # make_group NAME: create a group, deleted at exit; its gid goes in
 # MADE_GID.  (Not in a $(...) subshell: the group must be remembered.)
 make_group()

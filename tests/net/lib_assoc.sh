@@ -53,18 +53,14 @@ on_cleanup 'for p in "${SINK_PID[@]}"; do stop_pid "$p" 5; done'
 
 sink_start()
 {
-	local name=$1 ns=$2 i pid
+	local name=$1 ns=$2 pid
 	shift 2
 	# ip netns exec itself, not a function: $! must be the sink (it execs it).
 	ip netns exec "$ns" "$SINK_BIN" "${DTLS_SINK_OPTS[@]}" "$@" >"$LIB_TMP/$name.out" 2>"$LIB_TMP/$name.err" &
 	pid=$!
 	track_pid "$pid"
 	SINK_PID[$name]=$pid
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$LIB_TMP/$name.out" 2>/dev/null && { dtls_sink_started "$name"; return; }
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_output "$pid" "$LIB_TMP/$name.out" 5 "listening on" && { dtls_sink_started "$name"; return; }
 	diag "pmark-sink $* did not start:" "$(cat "$LIB_TMP/$name.err")"
 	return 1
 }
@@ -88,8 +84,9 @@ sink_wait()
 	rc=$?
 	forget_pid "$pid"
 	# Whatever it said on stderr (the library logs why an association ended there).
-	[ $rc = 0 ] && [ ! -s "$LIB_TMP/$name.err" ] ||
+	if [ $rc != 0 ] || [ -s "$LIB_TMP/$name.err" ]; then
 		diag "pmark-sink $name: exit $rc, stderr:" "$(tail -n 20 "$LIB_TMP/$name.err" 2>/dev/null)"
+	fi
 	return $rc
 }
 

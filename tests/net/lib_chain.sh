@@ -456,7 +456,7 @@ chain_setup()
 # 10.80.K.2; returns once it says "ready".
 icmp8_start()
 {
-	local k=$1 ns i
+	local k=$1 ns
 	ns=$(chain_ns "$k")
 	ICMP8_HOP=$k
 	ICMP8_LOG=$LIB_TMP/icmp8.log
@@ -466,11 +466,7 @@ icmp8_start()
 		>"$ICMP8_LOG" 2>"$LIB_TMP/icmp8.err" &
 	ICMP8_PID=$!
 	track_pid "$ICMP8_PID"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^ready' "$ICMP8_LOG" 2>/dev/null && return 0
-		kill -0 "$ICMP8_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_output "$ICMP8_PID" "$ICMP8_LOG" 5 '^ready' && return 0
 	diag "icmp8_responder did not start:" "$(cat "$LIB_TMP/icmp8.err")"
 	return 1
 }
