@@ -67,8 +67,11 @@ server_start()
 	shift
 	SRV_OUT=$LIB_TMP/$name.out
 	SRV_ERR=$LIB_TMP/$name.err
+	# --timeout bounds the server's whole life (its watchdog); on a loaded
+	# machine one run took longer than 15 s to free a cleanly shut down
+	# association.
 	ip netns exec "$NS_D" "$PEER" server --udp-port "$P_PEER_SRV" --sctp-port 5000 \
-		--timeout 15 "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
+		--timeout 30 "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
 	SRV_PID=$!
 	track_pid "$SRV_PID"
 	wait_output "$SRV_PID" "$SRV_OUT" 5 -x ready && return 0

@@ -102,8 +102,11 @@ server_start()
 	SRV_ERR=$T/$name.err
 	# Not through a shell function: $! must be the peer (ip netns exec
 	# execs it).
+	# --timeout bounds the server's whole life (its watchdog); on a loaded
+	# machine one run took longer than 15 s to free a cleanly shut down
+	# association.
 	ip netns exec "$NS_B" "$PEER" server --udp-port "$B_UDP" --sctp-port "$SCTP_PORT" \
-		--timeout 15 "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
+		--timeout 30 "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
 	SRV_PID=$!
 	track_pid "$SRV_PID"
 	wait_output "$SRV_PID" "$SRV_OUT" 5 -x ready && return 0
