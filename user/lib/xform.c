@@ -48,31 +48,13 @@ static void route_source(struct pmark_conn *c)
 	}
 }
 
-int pm_xf_open(struct pmark_conn *c, bool client)
-{
-	struct pmark_ep *ep = c->ep;
-	size_t cap = ep->cfg.mtu + ep->xf->overhead + 64;
-
-	pthread_mutex_init(&c->xf_lock, NULL);
-	c->xf_client = client;
-	c->xf_buf = malloc(cap < 65536 ? 65536 : cap);
-	if (!c->xf_buf)
-		return -ENOMEM;
-	c->xf_cap = cap < 65536 ? 65536 : cap;
-	route_source(c);
-	pthread_mutex_lock(&c->xf_lock);
-	c->xf = ep->xf->open(ep->cfg.transform_ctx, client, (struct sockaddr *)&c->remote, c->remote_len,
-			     xf_send, c);
-	pthread_mutex_unlock(&c->xf_lock);
-	if (!c->xf)
-		return errno ? -errno : -ENOMEM;
-	__atomic_store_n(&c->xf_state, PMARK_XF_HANDSHAKE, __ATOMIC_RELEASE);
-	return 0;
-}
-
 /*
- * Keys agreed: tell the marker this peer's datagrams are DTLS and under
- * which tag their records are.  Failing that, they go out unmarked.
+ * Tell the marker this peer's datagrams are DTLS and under which tag their
+ * records are.  Failing that, they go out unmarked.  A client does it before
+ * its first ClientHello, so the marker reads its handshake as DTLS (counted
+ * dtls_not_appdata) rather than as a malformed SCTP packet; a server waits
+ * for the keys, or anyone sending it ClientHellos from many addresses could
+ * fill the marker's table.
  */
 static void register_peer(struct pmark_conn *c)
 {
@@ -94,6 +76,30 @@ static void register_peer(struct pmark_conn *c)
 		pm_log(ep, "cannot register the protected peer with the marker (%s): this association's "
 		       "datagrams go out unmarked", pmark_strerror(err));
 	}
+}
+
+int pm_xf_open(struct pmark_conn *c, bool client)
+{
+	struct pmark_ep *ep = c->ep;
+	size_t cap = ep->cfg.mtu + ep->xf->overhead + 64;
+
+	pthread_mutex_init(&c->xf_lock, NULL);
+	c->xf_client = client;
+	c->xf_buf = malloc(cap < 65536 ? 65536 : cap);
+	if (!c->xf_buf)
+		return -ENOMEM;
+	c->xf_cap = cap < 65536 ? 65536 : cap;
+	route_source(c);
+	pthread_mutex_lock(&c->xf_lock);
+	if (client)
+		register_peer(c);
+	c->xf = ep->xf->open(ep->cfg.transform_ctx, client, (struct sockaddr *)&c->remote, c->remote_len,
+			     xf_send, c);
+	pthread_mutex_unlock(&c->xf_lock);
+	if (!c->xf)
+		return errno ? -errno : -ENOMEM;
+	__atomic_store_n(&c->xf_state, PMARK_XF_HANDSHAKE, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* xf_lock held: the state after a call, with what changed it. */
