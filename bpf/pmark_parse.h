@@ -280,6 +280,8 @@ static __always_inline int pmark_parse_l3(const void *data, const void *data_end
 				pkt->frag.id = pmark_ld32(x + 4);
 				pkt->frag.proto = PMARK_IPPROTO_UDP;
 				if (fo & 0xfff8) {
+					/* An earlier header may have said "first": this one decides. */
+					pkt->first_fragment = false;
 					pkt->last_fragment = !(fo & 1);
 					return nh == PMARK_IPPROTO_UDP ? PMARK_LATER_FRAGMENT
 								       : PMARK_CNT_NOT_OURS;

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # The fuzz seed corpus as a regression test: builds the libFuzzer harnesses
-# of the SCTP wire parsers and of the ingress program's ICMP parser
-# (tests/fuzz/, ASan + UBSan) and runs each once
+# of the SCTP wire parsers and of the tc programs' packet parsers, egress
+# and ingress (tests/fuzz/, ASan + UBSan), and runs each once
 # over its committed corpus (`make fuzz-regress-NAME`), a fraction of a
 # second.  The long runs are `make fuzz` (docs/fuzzing.md).
 # Needs no root.  Without clang or its libFuzzer runtime the script skips
@@ -12,7 +12,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 B=${BUILD:-build}
-HARNESSES=(sctp_packet sack icmp)
 
 TMP=$(mktemp -d "/tmp/pmark-$TEST_NAME.XXXXXX") || skip_all "mktemp failed"
 on_exit "rm -rf '$TMP'"
@@ -38,6 +37,15 @@ printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)\n{ (
 	missing "$FUZZ_CC cannot link a libFuzzer binary (libclang-rt-14-dev?): $(grep -m1 . "$TMP/probe.log")"
 
 cd "$TOP_DIR" || exit 1
+# The harnesses are FUZZ_NAMES of tests/fuzz/fuzz.mk: one added there is tested here.
+# shellcheck disable=SC2016  # $(FUZZ_NAMES) is make's, not the shell's
+read -r -a HARNESSES < <(make -s --no-print-directory -f tests/fuzz/fuzz.mk \
+	--eval 'fuzz-names: ; @echo $(FUZZ_NAMES)' fuzz-names)
+if [ "${#HARNESSES[@]}" = 0 ]; then
+	not_ok "fuzz harnesses listed (FUZZ_NAMES in tests/fuzz/fuzz.mk)"
+	tap_done
+	exit 1
+fi
 # Only the binaries here: under `make test` the output of make stays out of the TAP stream.
 if make -s BUILD="$B" FUZZ_CC="$FUZZ_CC" fuzz-build >"$TMP/build.log" 2>&1; then
 	ok "fuzz harnesses build (clang, ASan + UBSan)"

@@ -1,5 +1,5 @@
-# libFuzzer harnesses for the SCTP wire parsers and the ingress program's ICMP
-# parser (docs/fuzzing.md); included by the Makefile.
+# libFuzzer harnesses for the SCTP wire parsers and the tc programs' packet
+# parsers, egress and ingress (docs/fuzzing.md); included by the Makefile.
 #   make fuzz           build, then fuzz each harness for FUZZ_RUNS executions (default 10^6)
 #   make fuzz-regress   build, then run each harness once over the committed seed corpus
 # Needs clang and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev).
@@ -15,7 +15,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 # Only the two pure files (and bpf/'s pure headers): the harnesses must not
 # pull in libbpf or usrsctp.
 FUZZ_LIB   := user/lib/sctp_wire.c user/lib/crc32c.c
-FUZZ_NAMES := sctp_packet sack icmp
+FUZZ_NAMES := sctp_packet sack icmp parse
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
 .PHONY: fuzz fuzz-regress fuzz-build

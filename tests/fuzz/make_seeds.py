@@ -8,6 +8,9 @@ corpus/sack/: single SACK / NR-SACK chunks, no common header.
 corpus/icmp/: ICMP and ICMPv6 errors (and a few packets that are not errors)
 as the tc ingress program sees them, Ethernet frames and bare IP packets,
 quoting SCTP-over-UDP datagrams whole, cut, or past RFC 4884 extensions.
+corpus/parse/: packets as the tc egress program sees them, each behind
+fuzz_parse.c's control byte: SCTP and DTLS over UDP over IPv4 / IPv6, framed
+or bare, fragmented, with extension headers, not ours, malformed, truncated.
 
 The output is deterministic; the generated files are committed.  The script
 only writes its own file names, so inputs added by hand (a finding kept as a
@@ -379,6 +382,192 @@ def icmps():
     return seeds
 
 
+# ---- the egress program's packets ------------------------------------------
+
+# Ports as fuzz_parse.c's map lookups see them: a plain SCTP port; a port with
+# protected peers (5000), whose peer DTLS_PEER_PORT is protected and whose
+# peer 5001 is not; and a port that is not registered.
+PLAIN_PORT, DTLS_PORT, OTHER_PORT = 5002, 5000, 6000
+
+
+def fz(frame, l2=True, cut=64):
+    """A parse seed: the control byte (bit 0: an Ethernet frame, else bare IP;
+    bits 1..7: the linear part of one paged run, in 128ths), then the packet."""
+    return bytes([cut << 1 | l2]) + frame
+
+
+def eth_raw(types, l3):
+    """An Ethernet header with the given EtherType / TPID sequence (VLAN IDs 200, 201, ...)."""
+    h = bytes([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0xFE]) + struct.pack("!H", types[0])
+    for i, t in enumerate(types[1:]):
+        h += struct.pack("!HH", 200 + i, t)
+    return h + l3
+
+
+def patch(b, at, fmt, *values):
+    """b with the fields packed as fmt written at offset at (for malformed seeds)."""
+    b = bytearray(b)
+    struct.pack_into(fmt, b, at, *values)
+    return bytes(b)
+
+
+def parse_seeds():
+    def sctp(chunks):
+        return packet(VTAG, chunks)
+
+    def v4(chunks, sport=PLAIN_PORT, **kw):
+        return orig4(sctp(chunks), sport=sport, **kw)
+
+    def v6(chunks, sport=PLAIN_PORT, **kw):
+        return orig6(sctp(chunks), sport=sport, **kw)
+
+    def rec(**kw):
+        return dtls_record(**{"epoch": 3, "seq": 0x123400000005, **kw})
+
+    def d4(record, dport=DTLS_PEER_PORT, **kw):
+        return orig4(record, sport=DTLS_PORT, dport=dport, **kw)
+
+    def d6(record, dport=DTLS_PEER_PORT, **kw):
+        return orig6(record, sport=DTLS_PORT, dport=dport, **kw)
+
+    one = [data(TSN, 1, 0, text(32, 3))]          # the chunks of a datagram with one DATA chunk
+    heartbeat = chunk(4, 0, param(1, b"hb"))
+
+    # A PAD chunk of n bytes: bare, the next chunk starts at 40 + n in the IPv4 packet.
+    def pad_chunk(n):
+        return chunk(0x84, 0, bytes(n - 4))
+
+    # A hop-by-hop header of n bytes (a multiple of 8) of Pad1 options; orig6 sets its next header.
+    def hop_by_hop(n):
+        return bytes([0, n // 8 - 1]) + bytes(n - 2)
+
+    # One UDP datagram's IP payload, cut into fragments at byte 48 (offset 6 x 8).
+    u4 = udp(PLAIN_PORT, 5001, sctp([data(TSN, 1, 0, text(96, 7))]), SRC4, DST4)
+    u6 = udp(PLAIN_PORT, 5001, sctp([data(TSN, 1, 0, text(96, 7))]), SRC6, DST6, v6=True)
+
+    def frag4(part, frag, proto=17):
+        return ipv4(proto, part, SRC4, DST4, ip_id=0x7A11, frag=frag)
+
+    def frag6_pkt(part, offset8, more, nh=17):
+        return ipv6(44, frag6(nh, offset8, more) + part, SRC6, DST6)
+
+    whole4 = eth(v4(one))
+    return {
+        # SCTP on a plain port: DATA first, after other chunks, I-DATA, none.
+        "v4_data": fz(whole4),
+        "v4_data_bare": fz(v4(one), l2=False),
+        "v4_data_vlan": fz(eth(v4(one), vlans=1)),
+        "v4_data_qinq": fz(eth(v4(one), vlans=2)),
+        "v4_data_paged": fz(whole4, cut=24),
+        "v4_data_paged_bare": fz(v4(one), l2=False, cut=100),
+        "v4_ip_options": fz(eth(v4(one, opts=b"\1\1\1\0"))),
+        "v4_cookie_echo_data": fz(eth(v4([chunk(10, 0, COOKIE), data(TSN, 0, 0, text(37, 1))]))),
+        "v4_sack_then_data": fz(eth(v4([sack(TSN - 10, gaps=[(3, 4)]), data(TSN, 0, 3, text(19, 12))]))),
+        "v4_idata": fz(eth(v4([idata(TSN, 3, 42, 51, text(30, 5), 0x03)]))),
+        "v4_data_bundle": fz(eth(v4([data(TSN + i, i, 7, text(5 + 3 * i, i)) for i in range(3)]))),
+        "v4_control_only": fz(eth(v4([sack(TSN), chunk(4, 0, param(1, text(40, 17)))]))),
+        "v4_header_only": fz(eth(v4([]))),
+        "v4_16_control_chunks": fz(eth(v4([heartbeat] * 16))),
+        "v4_16_control_then_data": fz(eth(v4([heartbeat] * 16 + one))),
+        "v4_15_control_then_data": fz(eth(v4([heartbeat] * 15 + one))),
+        # DATA at byte 2040 of the bare packet: within the walk bound bare, past it framed.
+        "v4_data_at_2040_bare": fz(v4([pad_chunk(2000)] + one), l2=False),
+        "v4_data_at_2040": fz(eth(v4([pad_chunk(2000)] + one))),
+        "v4_data_past_walk_bound": fz(eth(v4([pad_chunk(2100)] + one))),
+        # The bound itself (offsets behind an L2 header are 2 modulo 4: only bare packets meet it).
+        "v4_data_at_2048_bare": fz(v4([pad_chunk(2008)] + one), l2=False),
+        "v4_data_at_2052_bare": fz(v4([pad_chunk(2012)] + one), l2=False),
+        "v6_udp_at_2048_bare": fz(v6([], exts=[(0, hop_by_hop(2008))]), l2=False),
+        "v6_udp_at_2056_bare": fz(v6([], exts=[(0, hop_by_hop(2016))]), l2=False),
+        "v6_dtls_udp_at_2048_bare": fz(d6(rec(), exts=[(0, hop_by_hop(2008))]), l2=False),
+        "v6_data": fz(eth(v6(one))),
+        "v6_data_bare": fz(v6(one), l2=False),
+        "v6_data_vlan": fz(eth(v6(one), vlans=1)),
+        "v6_data_qinq_paged": fz(eth(v6(one), vlans=2), cut=40),
+        "v6_sack_then_data": fz(eth(v6([sack(TSN), data(TSN, 1, 0, b"x")]))),
+        "v6_idata": fz(eth(v6([idata(TSN, 1, 0, 51, text(32, 5), 0x03)]))),
+        "v6_control_only": fz(eth(v6([chunk(11, 0, b""), sack(0x100)]))),
+        # IPv6 extension headers.
+        "v6_exts": fz(eth(v6(one, exts=[(0, ext6(0)), (43, ext6(0, 2)), (60, ext6(0, 1))]))),
+        "v6_six_exts": fz(eth(v6(one, exts=[(60, ext6(0))] * 6))),
+        "v6_seven_exts": fz(eth(v6(one, exts=[(60, ext6(0))] * 7))),
+        # A 2048-byte hop-by-hop header: UDP at byte 2088.
+        "v6_ext_past_walk_bound": fz(v6(one, exts=[(0, hop_by_hop(2048))]), l2=False),
+        "v6_jumbogram": fz(eth(v6(one, plen=0))),
+        "v6_esp": fz(eth(orig6(proto=50))),
+        # Fragments: IPv4 by the flags, IPv6 by the fragment header.
+        "v4_first_fragment": fz(eth(frag4(u4[:48], 0x2000))),
+        "v4_later_fragment": fz(eth(frag4(u4[48:], 0x2000 | 6))),
+        "v4_last_fragment": fz(eth(frag4(u4[48:], 6))),
+        "v4_last_fragment_bare": fz(frag4(u4[48:], 6), l2=False),
+        "v4_later_fragment_tcp": fz(eth(frag4(u4[48:], 6, proto=6))),
+        "v4_df_unfragmented": fz(eth(v4(one, frag=0x4000))),
+        "v6_first_fragment": fz(eth(frag6_pkt(u6[:48], 0, 1))),
+        "v6_later_fragment": fz(eth(frag6_pkt(u6[48:], 6, 1))),
+        "v6_last_fragment": fz(eth(frag6_pkt(u6[48:], 6, 0))),
+        "v6_later_fragment_tcp": fz(eth(frag6_pkt(u6[48:], 6, 0, nh=6))),
+        "v6_atomic_fragment": fz(eth(frag6_pkt(u6, 0, 0))),
+        # Two fragment headers, offset 0 then offset 6: first_fragment and last_fragment both set.
+        "v6_first_then_last_fragment_headers": fz(eth(ipv6(44, frag6(44, 0, 1) + frag6(17, 6, 0) + u6[48:],
+                                                           SRC6, DST6))),
+        "v6_first_fragment_after_exts": fz(eth(v6(one, exts=[(0, ext6(0)), (44, frag6(0, 0, 1))]))),
+        # DTLS ports: a protected peer's record header, and a plain peer's SCTP.
+        "v4_dtls_appdata": fz(eth(d4(rec()))),
+        "v4_dtls_appdata_bare": fz(d4(rec()), l2=False),
+        "v6_dtls_appdata": fz(eth(d6(rec()))),
+        "v6_dtls_appdata_vlan": fz(eth(d6(rec()), vlans=1)),
+        "v4_dtls_handshake": fz(eth(d4(rec(ctype=22, epoch=0, seq=2)))),
+        "v6_dtls_alert": fz(eth(d6(rec(ctype=21, body=2)))),
+        "v4_dtls_v10": fz(eth(d4(rec(version=0xFEFF)))),
+        "v4_dtls_two_records": fz(eth(d4(rec() + rec(seq=0x123400000006)))),
+        "v4_dtls_not_dtls_version": fz(eth(d4(rec(version=0x0303)))),
+        "v4_dtls_record_too_long": fz(eth(d4(patch(rec(), 11, "!H", 49)))),
+        "v4_dtls_udp_too_short": fz(eth(d4(rec()[:12]))),
+        "v4_dtls_cut_in_header": fz(eth(d4(rec()))[:14 + 20 + 8 + 6]),
+        "v4_dtls_first_fragment": fz(eth(ipv4(17, udp(DTLS_PORT, DTLS_PEER_PORT, rec(body=200), SRC4,
+                                                      DST4)[:64], SRC4, DST4, frag=0x2000))),
+        "v4_dtls_port_plain_peer": fz(eth(orig4(sctp(one), sport=DTLS_PORT, dport=5001))),
+        "v6_dtls_port_plain_peer": fz(eth(orig6(sctp(one), sport=DTLS_PORT, dport=5001))),
+        # Not ours: other ports, other protocols, other EtherTypes, a third tag.
+        "v4_port_not_registered": fz(eth(v4(one, sport=OTHER_PORT))),
+        "v6_port_not_registered": fz(eth(v6(one, sport=OTHER_PORT))),
+        "v4_tcp": fz(eth(orig4(proto=6))),
+        "v6_tcp": fz(eth(orig6(proto=6))),
+        "arp": fz(eth_raw([0x0806], bytes.fromhex("0001080006040001") + bytes(20))),
+        "three_vlan_tags": fz(eth_raw([0x8100, 0x8100, 0x8100, 0x0800], v4(one))),
+        # Malformed IP, UDP, SCTP.
+        "v4_ethertype_v6_packet": fz(eth_raw([0x0800], v6(one))),
+        "v6_ethertype_v4_packet": fz(eth_raw([0x86DD], v4(one))),
+        "bare_version_5": fz(bytes([0x55]) + v4(one)[1:], l2=False),
+        "v4_ihl_4": fz(eth(bytes([0x44]) + v4(one)[1:])),
+        "v4_total_length_below_ihl": fz(eth(patch(v4(one), 2, "!H", 16))),
+        "v4_total_length_cuts_sctp_header": fz(eth(patch(v4(one), 2, "!H", 20 + 8 + 10))),
+        "v4_udp_length_short": fz(eth(patch(v4(one), 20 + 4, "!H", 19))),
+        "v4_udp_length_past_ip": fz(eth(patch(v4(one), 20 + 4, "!H", len(v4(one)) - 20 + 4))),
+        "v4_chunk_length_below_4": fz(eth(v4([chunk(0, 3, b"", length=2)]))),
+        "v4_chunk_past_udp": fz(eth(v4([chunk(0, 3, bytes(16), length=200)]))),
+        "v4_data_length_12": fz(eth(v4([chunk(0, 3, struct.pack("!II", TSN, 0))]))),
+        "v4_idata_length_16": fz(eth(v4([chunk(64, 3, struct.pack("!IHHI", TSN, 0, 0, 1))]))),
+        "v4_chunk_tail_2_bytes": fz(eth(orig4(sctp([sack(TSN)]) + b"\0\0", sport=PLAIN_PORT))),
+        "v4_bytes_past_ip_datagram": fz(eth(v4([sack(TSN)]) + b"\0\0")),
+        "v6_udp_length_past_ip": fz(eth(patch(v6(one), 40 + 4, "!H", len(v6(one)) - 40 + 4))),
+        # Truncated: the packet ends inside a header it announces.
+        "bare_empty": fz(b"", l2=False),
+        "trunc_ethernet": fz(whole4[:10]),
+        "trunc_vlan_tag": fz(eth(v4(one), vlans=1)[:16]),
+        "trunc_v4_header": fz(whole4[:14 + 12]),
+        "trunc_v4_options": fz(eth(v4(one, opts=b"\1\1\1\0"))[:14 + 22]),
+        "trunc_v4_udp": fz(whole4[:14 + 20 + 4]),
+        "trunc_v4_sctp_header": fz(whole4[:14 + 20 + 8 + 6]),
+        "trunc_v4_chunk_header": fz(eth(v4([sack(TSN)] + one))[:14 + 20 + 8 + 12 + 16 + 2]),
+        "trunc_v4_tsn": fz(whole4[:14 + 20 + 8 + 12 + 6]),
+        "trunc_v6_header": fz(eth(v6(one))[:14 + 30]),
+        "trunc_v6_ext": fz(eth(v6(one, exts=[(0, ext6(0))]))[:14 + 40 + 1]),
+        "trunc_v6_fragment_header": fz(eth(frag6_pkt(u6[:48], 0, 1))[:14 + 40 + 6]),
+        "trunc_v4_bare_paged": fz(v4(one)[:30], l2=False, cut=10),
+    }
+
+
 def write(outdir, name, files):
     d = os.path.join(outdir, name)
     os.makedirs(d, exist_ok=True)
@@ -394,6 +583,7 @@ def main():
     write(outdir, "sctp_packet", packets())
     write(outdir, "sack", sacks())
     write(outdir, "icmp", icmps())
+    write(outdir, "parse", parse_seeds())
 
 
 if __name__ == "__main__":
