@@ -47,17 +47,6 @@ static int dtls_peer(const struct pmark_dtls_key *k, uint32_t *tag)
 	return k->dport % 7 == 6;
 }
 
-
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 /* pm_quote_parse's promises, from the bytes (sctp_wire.h). */
 static void check_pm_quote(const uint8_t *q, size_t len, const struct pm_quote *pq)
 {

@@ -122,16 +122,6 @@ static bool same(const struct outcome *a, const struct outcome *b, bool with_l3_
 	       !memcmp(&a->asked.key, &b->asked.key, sizeof(a->asked.key));
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 /*
  * Where the IP header of an Ethernet frame starts (0: the frame ends in its
  * L2 header) and the EtherType in front of it: after the MACs, the tags of
