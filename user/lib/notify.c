@@ -60,25 +60,30 @@ static void abort_causes(const uint8_t *chunk, size_t len, char *out, size_t cap
 
 void pm_note_notification(struct pmark_conn *c, const uint8_t *buf, size_t len)
 {
-	const struct sctp_assoc_change *sac = (const void *)buf;
+	struct sctp_assoc_change sac;   /* a copy: buf may sit anywhere in a message buffer */
 	char who[INET6_ADDRSTRLEN + 16], causes[256];
-	size_t info;
+	const uint8_t *info = buf + sizeof(sac);
+	size_t info_len;
 
-	if (len < sizeof(*sac) || sac->sac_type != SCTP_ASSOC_CHANGE)
+	if (len < sizeof(sac))
+		return;
+	memcpy(&sac, buf, sizeof(sac));
+	if (sac.sac_type != SCTP_ASSOC_CHANGE)
 		return;
 	pm_addr_format((const struct sockaddr *)&c->remote, who, sizeof(who));
-	info = len - sizeof(*sac);
-	switch (sac->sac_state) {
+	info_len = len - sizeof(sac);
+	switch (sac.sac_state) {
 	case SCTP_COMM_LOST:
 		/* usrsctp copies the peer's ABORT chunk after the header. */
-		if (info >= 4 && sac->sac_info[0] == PM_CHUNK_ABORT) {
-			abort_causes(sac->sac_info, info, causes, sizeof(causes));
+		if (info_len >= 4 && info[0] == PM_CHUNK_ABORT) {
+			abort_causes(info, info_len, causes, sizeof(causes));
 			pm_log(c->ep, "association with %s ended: the peer sent ABORT, %s", who,
 			       causes[0] ? causes : "no cause given");
-		} else
+		} else {
 			pm_log(c->ep, "association with %s ended without SHUTDOWN: aborted here, or the "
 			       "peer stopped answering (retransmission limit); error %u", who,
-			       (unsigned int)sac->sac_error);
+			       (unsigned int)sac.sac_error);
+		}
 		break;
 	case SCTP_CANT_STR_ASSOC:
 		pm_log(c->ep, "association with %s could not be set up", who);

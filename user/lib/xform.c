@@ -93,6 +93,7 @@ int pm_xf_open(struct pmark_conn *c, bool client)
 	pthread_mutex_lock(&c->xf_lock);
 	if (client)
 		register_peer(c);
+	errno = 0;
 	c->xf = ep->xf->open(ep->cfg.transform_ctx, client, (struct sockaddr *)&c->remote, c->remote_len,
 			     xf_send, c);
 	pthread_mutex_unlock(&c->xf_lock);
