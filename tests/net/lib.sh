@@ -326,6 +326,27 @@ forget_pid()
 	LIB_PIDS=("${keep[@]}")
 }
 
+# stop_pid PID SECS: SIGTERM, then SIGKILL after SECS (no wait is unbounded);
+# reaps it, its exit status in STOP_RC.  Fails only when it had to be killed.
+stop_pid()
+{
+	local p=$1 secs=$2 i killed=0
+	if kill -TERM "$p" 2>/dev/null; then
+		for ((i = 0; i < secs * 10; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$p" 2>/dev/null; then
+			kill -KILL "$p" 2>/dev/null
+			killed=1
+		fi
+	fi
+	wait "$p" 2>/dev/null
+	# shellcheck disable=SC2034 # read by the callers
+	STOP_RC=$?
+	return $killed
+}
+
 # wait_output PID FILE SECS GREP_ARGS...: wait until `grep -q GREP_ARGS FILE`
 # matches (a background process said it is ready), at most SECS seconds;
 # fails early when process PID has exited ("" for none to watch).

@@ -7,9 +7,8 @@
 #   sink_start NAME NS ARGS...   pmark-sink in NS, waits for "listening on";
 #                                 output in $LIB_TMP/NAME.out
 #   sink_wait NAME [SECONDS]     wait for it to exit (it was given --once or --count)
-#   stop_pid PID SECS            SIGTERM, then SIGKILL after SECS: no wait is unbounded
 #   require_assoc_tools          skip unless pmark-send and pmark-sink are built
-# Sinks still running at exit are stopped that way.
+# Sinks still running at exit are stopped with lib.sh's stop_pid.
 #   send_run NAME NS ARGS...     pmark-send in NS, output in $LIB_TMP/NAME.out,
 #                                 --json output parsed with json_get
 #   json_get FILE KEY            a top-level number or string of a JSON object
@@ -34,20 +33,7 @@ require_assoc_tools()
 	[ -x "$SINK_BIN" ] || skip_all "$SINK_BIN not built (run make)"
 }
 
-# stop_pid PID SECS: SIGTERM, and SIGKILL if PID has not exited SECS
-# seconds later (status 1 then), so that no cleanup waits forever.
-stop_pid()
-{
-	local p=$1 secs=$2 i
-	kill -TERM "$p" 2>/dev/null || return 0
-	for ((i = 0; i < secs * 10; i++)); do
-		kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }
-		sleep 0.1
-	done
-	kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	return 1
-}
+# Sinks still running at exit: stop_pid (lib.sh).
 # shellcheck disable=SC2016 # expanded when the cleanup runs
 on_cleanup 'for p in "${SINK_PID[@]}"; do stop_pid "$p" 5; done'
 
@@ -74,14 +60,8 @@ sink_wait()
 	done
 	# Still running: SIGTERM (it prints its totals and exits 0), SIGKILL after 5 s.
 	kill -0 "$pid" 2>/dev/null && diag "pmark-sink $name still running after $secs s: stopping it"
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
+	stop_pid "$pid" 5
+	rc=$STOP_RC
 	forget_pid "$pid"
 	# Whatever it said on stderr (the library logs why an association ended there).
 	if [ $rc != 0 ] || [ -s "$LIB_TMP/$name.err" ]; then

@@ -495,17 +495,11 @@ icmp8_wait()
 # icmp8_stop: SIGTERM (it prints "total N" and exits 0), SIGKILL after 5 s.
 icmp8_stop()
 {
-	local i rc
+	local rc
 	ICMP8_TOTAL=
 	[ -n "$ICMP8_PID" ] || return 1
-	kill -TERM "$ICMP8_PID" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$ICMP8_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$ICMP8_PID" 2>/dev/null
-	wait "$ICMP8_PID"
-	rc=$?
+	stop_pid "$ICMP8_PID" 5
+	rc=$STOP_RC
 	forget_pid "$ICMP8_PID"
 	ICMP8_PID=
 	ICMP8_TOTAL=$(sed -n 's/^total //p' "$ICMP8_LOG")
