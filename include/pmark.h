@@ -270,6 +270,19 @@ struct pmark_send_opts {
 			       .pr = PMARK_PR_NONE, .pr_value = 0, .ip = NULL, \
 			       .track_ms = 0, .track_id = 0, .sack_now = false }
 
+/*
+ * How an association ended, as usrsctp reported it (pmark_conn_stats.end).
+ * After PEER_ABORT, LOST or SETUP_FAILED usrsctp has dropped what it still
+ * held: unacked 0 and queued_bytes 0 then mean lost, not delivered.
+ */
+enum pmark_conn_end {
+	PMARK_END_NONE = 0,          /* up, or its end not reported yet */
+	PMARK_END_SHUTDOWN,          /* a clean SHUTDOWN, started by either side */
+	PMARK_END_PEER_ABORT,        /* the peer sent ABORT */
+	PMARK_END_LOST,              /* aborted here: usrsctp's retransmission limits, or a close that gave up */
+	PMARK_END_SETUP_FAILED,      /* never established */
+};
+
 /* Per-association counters (pmark_conn_stats). */
 struct pmark_conn_stats {
 	uint64_t msgs_sent, bytes_sent;         /* accepted by pmark_send */
@@ -307,6 +320,7 @@ struct pmark_conn_stats {
 	uint32_t cwnd, rwnd, unacked, pending;  /* usrsctp's view (SCTP_STATUS) */
 	int64_t queued_bytes;                   /* bytes usrsctp still holds to send or see acked; -1 unknown */
 	int state;                              /* SCTP_ESTABLISHED, ... from usrsctp */
+	int end;                                /* enum pmark_conn_end */
 };
 
 /*

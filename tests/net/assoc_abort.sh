@@ -16,6 +16,13 @@
 #   - with --json, pmark-send reports all_acked false and an error
 #   - the new sink stays up and serves the next association
 #   - a clean run (the same sender, nobody killed) logs no such line.
+#
+# The same ABORT while pmark-send waits for its acks (linger): R drops
+# every DATA toward D, so the 20 messages are all out and none acked; the
+# sink is killed, a new one takes the port, R lets DATA through, and the
+# next retransmission draws the ABORT.  usrsctp then drops what it held, so
+# nothing is left unacked: pmark-send must still report all_acked false,
+# the association's end "peer-abort", an error, and exit non-zero.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -33,7 +40,8 @@ SPORT=7021
 require_wire
 require_assoc_tools
 require_cmd timeout
-tap_plan 15
+require_cmd nft
+tap_plan 23
 
 need "topology S - R - D" topo_setup
 T=$LIB_TMP
@@ -108,3 +116,46 @@ kill -TERM "${SINK_PID[sink2]}"
 sink_wait sink2 5
 grep -q "10 messages" "$T/sink2.out"
 ok $? "sink2: the new association's 10 messages arrived"
+
+# The ABORT while pmark-send lingers.
+PORT2=5022
+SCTP_PORTS+=("$PORT2")
+need "sink3 listening in D on UDP $PORT2" sink_start sink3 "$NS_D" --mode off "$PORT2"
+on_cleanup "in_ns '$NS_R' nft delete table inet pmt_abort 2>/dev/null"
+# The first chunk of a plain SCTP-over-UDP datagram starts 20 bytes into
+# the UDP payload: 160 bits after the UDP header.  Type 0 is DATA.
+check "nft in R: drop S's DATA toward D:$PORT2" in_ns "$NS_R" sh -c \
+	"nft add table inet pmt_abort &&
+	 nft add chain inet pmt_abort drops '{ type filter hook forward priority 0; }' &&
+	 nft add rule inet pmt_abort drops ip saddr $S_ADDR4 udp dport $PORT2 @th,160,8 0 counter drop"
+ip netns exec "$NS_S" timeout -k 5 60 "$SEND_BIN" --mode off --count 20 --linger-ms 40000 --json \
+	"$D_ADDR4:$PORT2" >"$T/linger.out" 2>"$T/linger.err" &
+SND_PID=$!
+track_pid "$SND_PID"
+# Wait until R has dropped DATA: the association is up and its 20
+# messages are in usrsctp's hands (pmark-send hands them over at once).
+for ((i = 0; i < 100; i++)); do
+	in_ns "$NS_R" nft list table inet pmt_abort 2>/dev/null | grep -q "counter packets [1-9]" && break
+	sleep 0.1
+done
+sleep 0.5
+kill -KILL "${SINK_PID[sink3]}"
+wait "${SINK_PID[sink3]}" 2>/dev/null
+forget_pid "${SINK_PID[sink3]}"
+need "sink4 took UDP $PORT2 in D" sink_start sink4 "$NS_D" --mode off "$PORT2"
+check "nft in R: DATA toward D:$PORT2 passes again" in_ns "$NS_R" nft delete table inet pmt_abort
+wait "$SND_PID"
+snd_rc=$?
+forget_pid "$SND_PID"
+diag "pmark-send stderr:" "$(cat "$T/linger.err")"
+[ "$snd_rc" != 0 ] && [ "$snd_rc" != 124 ] && [ "$snd_rc" != 137 ]
+ok $? "linger: pmark-send exits non-zero on its own (status $snd_rc)"
+json_vars SND "$T/linger.out" || diag "no JSON from pmark-send"
+is "$(v SND_messages)/$(v SND_stats_msgs_sent)/$(v SND_all_acked)/$(v SND_stats_end)" "20/20/False/peer-abort" \
+	"linger: --json: all 20 messages sent, all_acked false, the association's end peer-abort"
+grep -q "ended_(peer-abort)_before_every_message_was_acked" <<<"$(v SND_error)"
+ok $? "linger: --json error: $(v SND_error)"
+grep -q "association with $D_ADDR4:$PORT2 ended: the peer sent ABORT" "$T/linger.err"
+ok $? "linger: stderr: 'association with $D_ADDR4:$PORT2 ended: the peer sent ABORT...'"
+kill -TERM "${SINK_PID[sink4]}"
+sink_wait sink4 5

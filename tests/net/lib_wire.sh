@@ -170,6 +170,7 @@ print(n)
 #   bundled   datagrams with more than one DATA chunk;  maxchunks
 #   mf        datagrams that are the first of several IP fragments
 #   tsn_first, tsn_last, holes, first_hole   the TSN span and what it lacks
+#   max_sends the most times one TSN was on the wire (usrsctp aborts at 30)
 wire_census()
 {
 	local pcap=$1 port=$2 f=(ip.ttl ip.dsfield ip.flags.mf)
@@ -187,7 +188,7 @@ wire_census()
 import sys
 def ints(s):
     return [int(x, 0) if x not in ("True", "False") else int(x == "True") for x in s.split(",") if x]
-tsns, b, e, per, headers = set(), set(), set(), {}, set()
+tsns, b, e, per, headers, sends = set(), set(), set(), {}, set(), {}
 data = chunks = bundled = maxc = mf = 0
 for line in open(sys.argv[1]):
     f = line.rstrip("\n").split(";")
@@ -199,6 +200,8 @@ for line in open(sys.argv[1]):
     headers.add((f[4].split(",")[0], f[5].split(",")[0]))
     mf += (ints(f[6]) or [0])[0]
     tsns.update(t)
+    for x in t:
+        sends[x] = sends.get(x, 0) + 1
     b.update(x for x, y in zip(t, bb) if y)
     e.update(x for x, y in zip(t, ee) if y)
     for x, y in zip(t, p):
@@ -209,8 +212,10 @@ n = [len(s) for s in per.values()] or [0]
 lo, hi = (min(tsns), max(tsns)) if tsns else (0, -1)
 hole = next((x for x in range(lo, hi + 1) if x not in tsns), None) if hi - lo < 1 << 20 else None
 print("data=%d chunks=%d tsns=%d begins=%d ends=%d ppids=%d ppid_min=%d ppid_max=%d "
-      "headers=%d bundled=%d maxchunks=%d mf=%d tsn_first=%d tsn_last=%d holes=%d first_hole=%s" %
+      "headers=%d bundled=%d maxchunks=%d mf=%d tsn_first=%d tsn_last=%d holes=%d first_hole=%s "
+      "max_sends=%d" %
       (data, chunks, len(tsns), len(b), len(e), len(per), min(n), max(n), len(headers), bundled,
-       maxc, mf, lo, hi, hi - lo + 1 - len(tsns), hole if hole is not None else "none"))
+       maxc, mf, lo, hi, hi - lo + 1 - len(tsns), hole if hole is not None else "none",
+       max(sends.values(), default=0)))
 ' "$LIB_TMP/census.txt"
 }

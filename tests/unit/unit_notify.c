@@ -96,7 +96,7 @@ int main(void)
 	inet_pton(AF_INET, "10.0.0.2", &sin->sin_addr);
 	c.remote_len = sizeof(*sin);
 
-	printf("TAP version 13\n1..12\n");
+	printf("TAP version 13\n1..16\n");
 
 	/* The peer aborted with a protocol violation that says why. */
 	end = cause(ab, 4, 13, "Reached max. retransmission count", 33);
@@ -106,6 +106,7 @@ int main(void)
 	      "COMM_LOST with an ABORT chunk: the peer aborted, named with its address");
 	check(strstr(last_log, "cause 13 (protocol violation: Reached max. retransmission count)") != NULL,
 	      "the cause is named with its text");
+	check(atomic_load(&c.end) == PMARK_END_PEER_ABORT, "the association's end: PMARK_END_PEER_ABORT");
 
 	/* Two causes: a user abort with a reason, then out of resources. */
 	end = cause(ab, 4, 12, "bye", 3);
@@ -141,21 +142,26 @@ int main(void)
 	n = notif(buf, SCTP_COMM_LOST, 0, NULL, 0);
 	feed(&c, buf, n);
 	check(logs == 1 && strstr(last_log, "ended without SHUTDOWN"), "COMM_LOST without ABORT: said so");
+	check(atomic_load(&c.end) == PMARK_END_LOST, "the association's end: PMARK_END_LOST");
 
 	n = notif(buf, SCTP_CANT_STR_ASSOC, 0, NULL, 0);
 	feed(&c, buf, n);
-	check(logs == 1 && strstr(last_log, "could not be set up"), "CANT_STR_ASSOC: could not be set up");
+	check(logs == 1 && strstr(last_log, "could not be set up") &&
+	      atomic_load(&c.end) == PMARK_END_SETUP_FAILED,
+	      "CANT_STR_ASSOC: could not be set up, end PMARK_END_SETUP_FAILED");
 
 	n = notif(buf, SCTP_RESTART, 0, NULL, 0);
 	feed(&c, buf, n);
 	check(logs == 1 && strstr(last_log, "restarted by the peer"), "RESTART: logged");
 
+	atomic_store(&c.end, PMARK_END_NONE);
 	n = notif(buf, SCTP_COMM_UP, 0, NULL, 0);
 	feed(&c, buf, n);
-	check(logs == 0, "COMM_UP: nothing logged");
+	check(logs == 0 && atomic_load(&c.end) == PMARK_END_NONE, "COMM_UP: nothing logged, no end");
 	n = notif(buf, SCTP_SHUTDOWN_COMP, 0, NULL, 0);
 	feed(&c, buf, n);
 	check(logs == 0, "SHUTDOWN_COMP (a clean end): nothing logged");
+	check(atomic_load(&c.end) == PMARK_END_SHUTDOWN, "the association's end: PMARK_END_SHUTDOWN");
 
 	/* Short or foreign notifications are ignored. */
 	n = notif(buf, SCTP_COMM_LOST, 0, NULL, 0);
@@ -167,6 +173,7 @@ int main(void)
 		pm_note_notification(&c, buf, n);
 	}
 	check(logs == 0, "a truncated notification or another type: ignored");
+	check(atomic_load(&c.end) == PMARK_END_SHUTDOWN, "and the end they found is kept");
 
 	printf("# %d passed, %d failed\n", test_no - failed, failed);
 	return failed ? 1 : 0;

@@ -537,6 +537,7 @@ int pmark_conn_stats(struct pmark_conn *c, struct pmark_conn_stats *o)
 		  : c->xf_ring ? pmark_assoc_ring(c->xf_ring) : UINT32_MAX;
 	pthread_mutex_unlock(&c->map_lock);
 	o->state = -1;
+	o->end = atomic_load(&c->end);
 	o->queued_bytes = queued_bytes(c->so);
 	memset(&st, 0, sizeof(st));
 	if (c->so && !usrsctp_getsockopt(c->so, IPPROTO_SCTP, SCTP_STATUS, &st, &len)) {

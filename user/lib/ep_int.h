@@ -159,6 +159,7 @@ struct pmark_conn {
 	int refs;                    /* output calls in progress (registry) */
 
 	_Atomic uint64_t st[32];     /* enum pm_stat */
+	atomic_int end;              /* enum pmark_conn_end, from usrsctp's notification */
 	uint32_t cum_ack;
 
 	/* Protection (xform.c): NULL xf = plain SCTP in UDP. */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * usrsctp's association-change notifications, turned into one log line when
- * an association ends other than by a clean SHUTDOWN: without it, a sender
- * whose peer aborted sees only that its messages stopped being acked.
+ * usrsctp's association-change notifications, turned into the association's
+ * end (pmark_conn_stats.end) and one log line when it ends other than by a
+ * clean SHUTDOWN: without them, a sender whose peer aborted sees only that its
+ * messages stopped being acked, or, once usrsctp has dropped them, that none
+ * are left unacked.
  */
 #include <stdio.h>
 #include <string.h>
@@ -76,21 +78,27 @@ void pm_note_notification(struct pmark_conn *c, const uint8_t *buf, size_t len)
 	case SCTP_COMM_LOST:
 		/* usrsctp copies the peer's ABORT chunk after the header. */
 		if (info_len >= 4 && info[0] == PM_CHUNK_ABORT) {
+			atomic_store(&c->end, PMARK_END_PEER_ABORT);
 			abort_causes(info, info_len, causes, sizeof(causes));
 			pm_log(c->ep, "association with %s ended: the peer sent ABORT, %s", who,
 			       causes[0] ? causes : "no cause given");
 		} else {
+			atomic_store(&c->end, PMARK_END_LOST);
 			pm_log(c->ep, "association with %s ended without SHUTDOWN: aborted here, or the "
 			       "peer stopped answering (retransmission limit); error %u", who,
 			       (unsigned int)sac.sac_error);
 		}
 		break;
 	case SCTP_CANT_STR_ASSOC:
+		atomic_store(&c->end, PMARK_END_SETUP_FAILED);
 		pm_log(c->ep, "association with %s could not be set up", who);
 		break;
 	case SCTP_RESTART:
 		pm_log(c->ep, "association with %s restarted by the peer: messages in flight may be lost",
 		       who);
+		break;
+	case SCTP_SHUTDOWN_COMP:
+		atomic_store(&c->end, PMARK_END_SHUTDOWN);
 		break;
 	default:
 		break;

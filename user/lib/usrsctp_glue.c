@@ -41,6 +41,20 @@ int pm_usrsctp_get(void)
 		/* WebRTC's settings: no ECN (the UDP layer does not report it). */
 		usrsctp_sysctl_set_sctp_ecn_enable(0);
 		usrsctp_sysctl_set_sctp_pr_enable(1);
+		/*
+		 * Miss indications by RFC 9260 7.2.4's HTNA rule, which usrsctp
+		 * applies only with CMT on.  Without it, in fast recovery every
+		 * SACK that moves the cumulative ack strikes every hole.  The
+		 * library sends one packet as a datagram per option set and the
+		 * peer acks each, so one retransmitted packet brought many such
+		 * SACKs: every hole went out again each third SACK until one TSN
+		 * hit usrsctp's 30-send limit and the association was aborted
+		 * (design.md, "Loss recovery when packets are split").  With one
+		 * path CMT changes two more things: the fast-recovery state is
+		 * the path's, so cwnd may grow in recovery, and a write past cwnd
+		 * tries the output path instead of only queueing.
+		 */
+		usrsctp_sysctl_set_sctp_cmt_on_off(1);
 	}
 	pthread_mutex_unlock(&glue_lock);
 	return 0;

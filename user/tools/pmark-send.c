@@ -17,6 +17,7 @@
 #include "tool_dtls.h"
 #include "tool_send_report.h"
 #include "tool_sender.h"
+#include "tool_stats.h"
 #include "tool_util.h"
 
 #define MAX_SIZE (16u << 20)
@@ -311,16 +312,12 @@ static bool linger(struct pmark_conn *c, uint64_t ms, const struct recv_tally *e
 		   uint64_t sent, struct pmark_conn_stats *st, bool *have)
 {
 	uint64_t end = tool_now_ns() + ms * 1000000ull;
-	bool acked;
 
 	for (;;) {
 		*have = pmark_conn_stats(c, st) == 0;
-		if (!*have)
+		if (!*have || tool_stats_ended_badly(st))
 			return false;
-		/* unacked counts only chunks already sent: queued_bytes also covers
-		 * messages still waiting in usrsctp's stream and send queues. */
-		acked = st->unacked == 0 && st->queued_bytes == 0;
-		if (acked && (!echo || atomic_load(&echo->msgs) >= sent))
+		if (tool_stats_all_acked(st) && (!echo || atomic_load(&echo->msgs) >= sent))
 			return true;
 		if (tool_now_ns() >= end || !pmark_conn_alive(c))
 			return false;
@@ -398,6 +395,14 @@ int main(int argc, char **argv)
 			     &r.stats, &r.have_stats);
 	r.wait_echo = a.wait_echo;
 	r.linger_s = tool_since(t);
+	if (!r.all_acked && !err && r.have_stats &&
+	    (r.stats.end == PMARK_END_PEER_ABORT || r.stats.end == PMARK_END_LOST)) {
+		err = ECONNABORTED;
+		snprintf(errbuf, sizeof(errbuf), "association with %s ended (%s) before every message "
+			 "was acked", r.remote, tool_end_name(r.stats.end));
+		r.error = errbuf;
+		tool_warn("%s", errbuf);
+	}
 	r.job = &job;
 	r.ep = ep;
 	r.echo = &echo;

@@ -66,6 +66,9 @@ void tool_send_report_text(const struct send_report *r)
 		printf("acked%s: all, %.3f s after the last send; %.3f s from the first send, "
 		       "%.2f Mbit/s\n", r->wait_echo ? " and echoed" : "", r->linger_s,
 		       s + r->linger_s, per_s((double)bytes * 8 / 1e6, s + r->linger_s));
+	else if (r->have_stats && tool_stats_ended_badly(&r->stats))
+		printf("acked%s: not all: the association ended (%s) %.3f s after the last send\n",
+		       r->wait_echo ? " and echoed" : "", tool_end_name(r->stats.end), r->linger_s);
 	else if (r->have_stats)
 		printf("acked%s: not all after %.3f s (unacked %u, queued %" PRId64 " B, pending %u%s)\n",
 		       r->wait_echo ? " and echoed" : "", r->linger_s, r->stats.unacked,

@@ -30,6 +30,30 @@ static const struct field {
 #undef F
 };
 
+bool tool_stats_ended_badly(const struct pmark_conn_stats *s)
+{
+	return s->end != PMARK_END_NONE && s->end != PMARK_END_SHUTDOWN;
+}
+
+bool tool_stats_all_acked(const struct pmark_conn_stats *s)
+{
+	/* A closed state whose end is not reported yet is such an abort too. */
+	return s->unacked == 0 && s->queued_bytes == 0 && !tool_stats_ended_badly(s) &&
+	       (s->state > 0 || s->end == PMARK_END_SHUTDOWN);
+}
+
+const char *tool_end_name(int end)
+{
+	switch (end) {
+	case PMARK_END_NONE: return "none";
+	case PMARK_END_SHUTDOWN: return "shutdown";
+	case PMARK_END_PEER_ABORT: return "peer-abort";
+	case PMARK_END_LOST: return "lost";
+	case PMARK_END_SETUP_FAILED: return "setup-failed";
+	}
+	return "unknown";
+}
+
 const char *tool_state_name(int state)
 {
 	switch (state) {
@@ -83,6 +107,7 @@ void tool_stats_text(FILE *f, const char *indent, const struct pmark_conn_stats 
 	if (st)
 		fprintf(f, " (%s)", st);
 	fputc('\n', f);
+	fprintf(f, "%s%-20s %s\n", indent, "end", tool_end_name(s->end));
 }
 
 void tool_stats_json(struct json *j, const char *key, const struct pmark_conn_stats *s)
@@ -102,5 +127,6 @@ void tool_stats_json(struct json *j, const char *key, const struct pmark_conn_st
 	}
 	json_i64(j, "state", s->state);
 	json_str(j, "state_name", tool_state_name(s->state));
+	json_str(j, "end", tool_end_name(s->end));
 	json_end(j);
 }

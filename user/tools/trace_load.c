@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include "tool_util.h"
+#include "tool_stats.h"
 #include "trace_load.h"
 
 #define FIRST_SEND_WAIT_MS 1000
@@ -60,9 +61,7 @@ void trace_load_finish(struct trace_load *l, uint64_t linger_ms)
 	end = tool_now_ns() + linger_ms * 1000000ull;
 	for (;;) {
 		l->have_stats = pmark_conn_stats(c, &l->stats) == 0;
-		/* As pmark-send: unacked counts chunks in flight, queued_bytes
-		 * also what usrsctp has not sent yet. */
-		l->acked = l->have_stats && l->stats.unacked == 0 && l->stats.queued_bytes == 0;
+		l->acked = l->have_stats && tool_stats_all_acked(&l->stats);
 		if (l->acked || !l->have_stats || tool_now_ns() >= end || !pmark_conn_alive(c))
 			break;
 		tool_sleep_ms(10, NULL);
