@@ -395,8 +395,7 @@ int main(int argc, char **argv)
 			     &r.stats, &r.have_stats);
 	r.wait_echo = a.wait_echo;
 	r.linger_s = tool_since(t);
-	if (!r.all_acked && !err && r.have_stats &&
-	    (r.stats.end == PMARK_END_PEER_ABORT || r.stats.end == PMARK_END_LOST)) {
+	if (!r.all_acked && !err && r.have_stats && tool_stats_ended_badly(&r.stats)) {
 		err = ECONNABORTED;
 		snprintf(errbuf, sizeof(errbuf), "association with %s ended (%s) before every message "
 			 "was acked", r.remote, tool_end_name(r.stats.end));
