@@ -980,14 +980,36 @@ static bool run_cmd(const char *cmd)
 	return rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
 }
 
+/* openssl's fingerprint of a PEM certificate in our form, "sha-256 AB:CD:..."
+ * (name "sha-256", flag "-sha256"); out stays "" if openssl says nothing. */
+static void openssl_fingerprint(const char *pem, const char *name, const char *flag,
+				char *out, size_t cap)
+{
+	char cmd[512], line[256];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "openssl x509 -noout -fingerprint %s -in %s", flag, pem);
+	f = popen(cmd, "r");
+	if (f && fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '=');
+
+		if (eq) {
+			snprintf(out, cap, "%s %s", name, eq + 1);
+			out[strcspn(out, "\r\n")] = 0;
+		}
+	}
+	if (f)
+		pclose(f);
+}
+
 static void test_pem(void)
 {
-	char cmd[2048], cert[128], key[128], both[128], rcert[128], rkey[128], line[256];
+	char cmd[2048], cert[128], key[128], both[128], rcert[128], rkey[128];
 	char fp[128], fp2[128], want[200] = "";
 	struct pmark_dtls_config cfg = { 0 };
 	struct pmark_dtls *a, *b;
 	struct peer c, s;
-	FILE *f;
 
 	if (!run_cmd("command -v openssl >/dev/null 2>&1")) {
 		skip("pem: certificates from files", "no openssl command");
@@ -1005,18 +1027,7 @@ static void test_pem(void)
 		 "-subj /CN=pmark-unit-rsa >/dev/null 2>&1",
 		 key, cert, cert, key, both, rkey, rcert);
 	check(run_cmd(cmd), "pem: openssl req made an ECDSA and an RSA certificate");
-	snprintf(cmd, sizeof(cmd), "openssl x509 -noout -fingerprint -sha256 -in %s", cert);
-	f = popen(cmd, "r");
-	if (f && fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '=');
-
-		if (eq) {
-			snprintf(want, sizeof(want), "sha-256 %s", eq + 1);
-			want[strcspn(want, "\r\n")] = 0;
-		}
-	}
-	if (f)
-		pclose(f);
+	openssl_fingerprint(cert, "sha-256", "-sha256", want, sizeof(want));
 	cfg.cert_file = cert;
 	cfg.key_file = key;
 	a = pmark_dtls_new(&cfg);
@@ -1043,20 +1054,9 @@ static void test_pem(void)
 	pmark_dtls_free(a);
 	pmark_dtls_free(b);
 	{
-		char sha1[200] = "";
+		char sha1[200];
 
-		snprintf(cmd, sizeof(cmd), "openssl x509 -noout -fingerprint -sha1 -in %s", rcert);
-		f = popen(cmd, "r");
-		if (f && fgets(line, sizeof(line), f)) {
-			char *eq = strchr(line, '=');
-
-			if (eq) {
-				snprintf(sha1, sizeof(sha1), "sha-1 %s", eq + 1);
-				sha1[strcspn(sha1, "\r\n")] = 0;
-			}
-		}
-		if (f)
-			pclose(f);
+		openssl_fingerprint(rcert, "sha-1", "-sha1", sha1, sizeof(sha1));
 		cfg.cert_file = rcert;
 		cfg.key_file = rkey;
 		cfg.peer_fingerprint = NULL;
