@@ -182,6 +182,26 @@ static int emit_case(struct pm_clear_sink *s, const struct tcase *c, uint8_t *pk
 
 /* ---- reading the pcap back ---- */
 
+/* The destination and source the case's datagram carries, as 16 bytes each
+ * (IPv4 in the first 4; the last element of a "::ffff:a.b.c.d" form). */
+static void want_addrs(const struct tcase *c, uint8_t want_d[16], uint8_t want_s[16])
+{
+	if (c->want_family == 4) {
+		struct in_addr a;
+
+		inet_pton(AF_INET, strrchr(c->dst, ':') ? strrchr(c->dst, ':') + 1 : c->dst, &a);
+		memcpy(want_d, &a, 4);
+		if (c->src) {
+			inet_pton(AF_INET, strrchr(c->src, ':') ? strrchr(c->src, ':') + 1 : c->src, &a);
+			memcpy(want_s, &a, 4);
+		}
+	} else {
+		inet_pton(AF_INET6, c->dst, want_d);
+		if (c->src)
+			inet_pton(AF_INET6, c->src, want_s);
+	}
+}
+
 struct rec {
 	int family;
 	bool opt_ok;                /* the option where and as the spec puts it */
@@ -405,20 +425,7 @@ static void test_pcap_write(void)
 			  x->tsn[0] == c->tsn && x->df == c->want_df;
 		uint8_t want_d[16] = { 0 }, want_s[16] = { 0 };
 
-		if (c->want_family == 4) {
-			struct in_addr a;
-
-			inet_pton(AF_INET, strrchr(c->dst, ':') ? strrchr(c->dst, ':') + 1 : c->dst, &a);
-			memcpy(want_d, &a, 4);
-			if (c->src) {
-				inet_pton(AF_INET, strrchr(c->src, ':') ? strrchr(c->src, ':') + 1 : c->src, &a);
-				memcpy(want_s, &a, 4);
-			}
-		} else {
-			inet_pton(AF_INET6, c->dst, want_d);
-			if (c->src)
-				inet_pton(AF_INET6, c->src, want_s);
-		}
+		want_addrs(c, want_d, want_s);
 		ok = ok && !memcmp(x->daddr, want_d, 16) && !memcmp(x->saddr, want_s, 16);
 		snprintf(name, sizeof(name), "pcap: %s: IP / UDP / SCTP fields as the datagram leaves", c->name);
 		check(ok, name);
@@ -685,20 +692,7 @@ static void test_mirror_family(int family, FILE *capture)
 			memcpy(&h, got, sizeof(h));
 			if (capture)
 				eth_pcap_add(capture, got, (size_t)n, 33333, 7000);
-			if (c->want_family == 4) {
-				struct in_addr a;
-
-				inet_pton(AF_INET, strrchr(c->dst, ':') ? strrchr(c->dst, ':') + 1 : c->dst, &a);
-				memcpy(want_d, &a, 4);
-				if (c->src) {
-					inet_pton(AF_INET, strrchr(c->src, ':') ? strrchr(c->src, ':') + 1 : c->src, &a);
-					memcpy(want_s, &a, 4);
-				}
-			} else {
-				inet_pton(AF_INET6, c->dst, want_d);
-				if (c->src)
-					inet_pton(AF_INET6, c->src, want_s);
-			}
+			want_addrs(c, want_d, want_s);
 			ok = !memcmp(h.magic, "PMCT", 4) && h.version == 1 && h.family == c->want_family &&
 			     h.flags == c->flags && h.ttl == (c->flags & PMARK_F_TTL ? c->ttl : 0) &&
 			     h.tos == (c->flags & PMARK_F_TOS ? c->tos : 0) &&
